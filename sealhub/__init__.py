@@ -1,0 +1,3 @@
+"""SealHub: the seal control platform (印控平台)."""
+
+__version__ = "0.1.0"

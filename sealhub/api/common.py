@@ -1,0 +1,73 @@
+"""Shared edge helpers: list envelopes, strict input models, idempotent creates, uploads."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+from fastapi import Request, UploadFile
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sealhub.platform import idempotency
+from sealhub.platform.actor import Actor
+from sealhub.platform.errors import PayloadTooLarge, ValidationFailed
+
+T = TypeVar("T")
+
+
+class StrictModel(BaseModel):
+    """Input bodies: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+async def idempotent(
+    request: Request,
+    session: AsyncSession,
+    actor: Actor,
+    make: Callable[[], Awaitable[Any]],
+    *,
+    status_code: int = 201,
+) -> JSONResponse:
+    """Run a create once per Idempotency-Key; a retry gets the stored reply."""
+    key = request.headers.get("idempotency-key")
+    if not key:
+        return JSONResponse(jsonable_encoder(await make()), status_code=status_code)
+    if len(key) > 200:
+        raise ValidationFailed(reason="Idempotency-Key longer than 200 characters")
+    body = await request.body() if _is_json(request) else b""
+    fingerprint = hashlib.sha256(
+        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+    ).hexdigest()
+    principal = idempotency.principal_of(actor.org_id, actor.user_id)
+    found = await idempotency.lookup(session, principal, key, fingerprint)
+    if found is not None:
+        return JSONResponse(
+            found.body, status_code=found.status_code, headers={"Idempotent-Replayed": "true"}
+        )
+    result = jsonable_encoder(await make())
+    await idempotency.remember(session, principal, key, fingerprint, status_code, result)
+    return JSONResponse(result, status_code=status_code)
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith("application/json")
+
+
+async def read_upload(file: UploadFile, limit: int) -> bytes:
+    """Read at most `limit` bytes; one more is an error (never a truncated file)."""
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(limit=limit)
+    return data

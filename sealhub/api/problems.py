@@ -1,0 +1,123 @@
+"""Every error leaves as RFC 9457 problem+json with a stable code and localized title."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sealhub.platform.errors import AppError
+from sealhub.platform.i18n import negotiate
+
+log = logging.getLogger("sealhub.api")
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://sealhub.dev/problems/"
+
+_HTTP_CODES: dict[int, tuple[str, str, str]] = {
+    400: ("http.bad_request", "请求格式错误", "Bad request"),
+    401: ("auth.unauthenticated", "请先登录", "Please sign in"),
+    403: ("common.forbidden", "没有权限执行此操作", "Forbidden"),
+    404: ("http.not_found", "请求的地址不存在", "Not found"),
+    405: ("http.method_not_allowed", "不支持该请求方法", "Method not allowed"),
+    413: ("upload.too_large", "请求体过大", "Request body too large"),
+    415: ("http.unsupported_media_type", "不支持的内容类型", "Unsupported media type"),
+}
+
+
+def locale_of(request: Request) -> str:
+    cookie = request.cookies.get("sealhub_locale")
+    header = request.headers.get("accept-language")
+    default = request.app.state.runtime.settings.default_locale
+    return negotiate(header or cookie, default)
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "code": code,
+        "instance": request.url.path,
+    }
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    headers = {}
+    if status == 429 and "retry_after" in extra:
+        headers["Retry-After"] = str(extra["retry_after"])
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        out.append(
+            {
+                "loc": [str(part) for part in err.get("loc", ())],
+                "msg": str(err.get("msg", "")),
+                "type": str(err.get("type", "")),
+            }
+        )
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> JSONResponse:
+        locale = locale_of(request)
+        extra = {k: v for k, v in exc.params.items() if isinstance(v, str | int | float | bool)}
+        return problem(request, exc.status, exc.code, exc.title(locale), exc.detail, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        locale = locale_of(request)
+        errors = _validation_errors(exc)
+        if any(e["type"] == "json_invalid" for e in errors):
+            title = "Malformed JSON" if locale == "en" else "JSON 格式错误"
+            return problem(request, 400, "http.malformed_json", title, errors=errors)
+        title = "Invalid input" if locale == "en" else "输入有误"
+        first = errors[0] if errors else None
+        detail = f"{'.'.join(first['loc'])}: {first['msg']}" if first else None
+        return problem(request, 422, "common.validation", title, detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        locale = locale_of(request)
+        code, zh, en = _HTTP_CODES.get(exc.status_code, ("http.error", "请求错误", "HTTP error"))
+        return problem(request, exc.status_code, code, en if locale == "en" else zh)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error", extra={"path": request.url.path, "err": str(exc.orig)})
+        locale = locale_of(request)
+        title = "Conflicts with existing data" if locale == "en" else "与现有数据冲突"
+        return problem(request, 409, "common.conflict", title)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        locale = locale_of(request)
+        title = "Internal error" if locale == "en" else "服务器内部错误"
+        return problem(request, 500, "internal", title)
+
+
+def problem_response_404() -> JSONResponse:
+    body = {
+        "type": TYPE_BASE + "http.not_found",
+        "title": "Not found",
+        "status": 404,
+        "code": "http.not_found",
+    }
+    return JSONResponse(body, status_code=404, media_type=MEDIA_TYPE)

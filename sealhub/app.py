@@ -1,0 +1,161 @@
+"""create_app(settings): the FastAPI application; its lifespan builds the Runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from sqlalchemy import text
+from starlette.middleware.gzip import GZipMiddleware
+
+from sealhub import __version__, worker
+from sealhub.api import problems
+from sealhub.api.middleware import AccessLog, BodyLimit
+from sealhub.identity import service as identity_service
+from sealhub.identity.sms import make_sms
+from sealhub.platform import jobs, logs, maintenance
+from sealhub.platform.runtime import Runtime, build_platform
+from sealhub.platform.settings import Settings, get_settings
+from sealhub.requests import handlers as requests_handlers
+from sealhub.storage.backends import make_backend
+from sealhub.worker import run_relay
+
+log = logging.getLogger("sealhub")
+STATIC = Path(__file__).parent / "api" / "static"
+API_MODULES = (
+    "auth",
+    "meta",
+    "org",
+    "members",
+    "roles",
+    "apikeys",
+    "seals",
+    "flows",
+    "documents",
+    "requests",
+    "audit",
+    "dashboard",
+    "stream",
+)
+# context modules whose import registers event handlers
+HANDLER_MODULES = ("sealhub.requests.handlers",)
+_ = maintenance  # registers its jobs
+worker.periodic(requests_handlers.periodic)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    identity_service.configure_hashing(settings.argon2_time_cost, settings.argon2_memory_kib)
+    db, cache, envelope, broker = build_platform(settings)
+    return Runtime(
+        settings=settings,
+        db=db,
+        cache=cache,
+        envelope=envelope,
+        broker=broker,
+        blobs=make_backend(settings),
+        sms=make_sms(settings.sms_provider, settings.data_dir),
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logs.configure(settings.log_level, settings.log_json)
+    for name in HANDLER_MODULES:
+        with contextlib.suppress(ModuleNotFoundError):
+            importlib.import_module(name)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = build_runtime(settings)
+        app.state.runtime = runtime
+        stop = asyncio.Event()
+        relay = consumer = None
+        jobs.bind(runtime.broker, runtime)
+        await runtime.broker.startup()
+        if settings.run_worker:
+            relay = asyncio.create_task(run_relay(runtime, stop))
+            consumer = jobs.start_consumer(runtime.broker)
+        try:
+            yield
+        finally:
+            stop.set()
+            if relay is not None:
+                await relay
+            await jobs.stop_consumer(consumer)
+            await runtime.broker.shutdown()
+            await runtime.close()
+
+    app = FastAPI(
+        title="SealHub",
+        version=__version__,
+        description="SealHub 印控平台 API",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    problems.install(app)
+
+    app.add_middleware(
+        BodyLimit, limit=settings.max_upload_bytes, default_locale=settings.default_locale
+    )
+    # compress the console's scripts and larger JSON; small API replies are left alone
+    app.add_middleware(GZipMiddleware, minimum_size=1400, compresslevel=6)
+    app.add_middleware(AccessLog)
+
+    api = APIRouter(prefix="/api/v1")
+    for name in API_MODULES:
+        module = importlib.import_module(f"sealhub.api.{name}")
+        api.include_router(module.router)
+    app.include_router(api)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        checks: dict[str, str] = {}
+        try:
+            async with runtime.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        try:
+            await runtime.cache.set("readyz", b"1", 5)
+            checks["cache"] = "ok"
+        except Exception as exc:
+            checks["cache"] = f"error: {type(exc).__name__}"
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def console(path: str) -> Response:
+        if path.startswith(("api/", "docs", "openapi")):
+            return problems.problem_response_404()
+        target = (STATIC / path).resolve()
+        if path and target.is_file() and STATIC.resolve() in target.parents:
+            # hashed file names under assets/ never change: cache them for a year
+            cache = (
+                "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
+            )
+            return FileResponse(target, headers={"Cache-Control": cache})
+        index = STATIC / "index.html"
+        if index.exists():
+            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(
+            "<h1>SealHub</h1><p>The web console is not built: run <code>make web</code>. "
+            "The API is at <a href='/docs'>/docs</a>.</p>"
+        )
+
+    return app

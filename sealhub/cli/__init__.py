@@ -1,0 +1,1 @@
+"""The `sealhub` command."""

@@ -1,0 +1,201 @@
+"""Read-only look-ups other contexts use (approval routing, names, units)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sealhub.identity.models import (
+    MemberRole,
+    Membership,
+    MemberStatus,
+    MemberUnit,
+    OrgUnit,
+    Role,
+    UnitSupervisor,
+)
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    id: uuid.UUID
+    parent_id: uuid.UUID | None
+    name: str
+    # supervisor title -> user ids holding it
+    supervisors: dict[str, list[uuid.UUID]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    user_id: uuid.UUID
+    membership_id: uuid.UUID
+    real_name: str
+    status: str
+    primary_unit_id: uuid.UUID | None
+    unit_ids: tuple[uuid.UUID, ...]
+
+
+def _active() -> tuple[ColumnElement[bool], ...]:
+    return (Membership.status == MemberStatus.ACTIVE, Membership.deleted_at.is_(None))
+
+
+async def unit_chain(
+    session: AsyncSession, org_id: uuid.UUID, unit_id: uuid.UUID
+) -> list[UnitInfo]:
+    """The unit and its ancestors up to the root, nearest first, with supervisors."""
+    unit = await session.scalar(
+        select(OrgUnit).where(OrgUnit.org_id == org_id, OrgUnit.id == unit_id)
+    )
+    if unit is None:
+        return []
+    ids_in_path = [uuid.UUID(part) for part in unit.path.strip("/").split("/") if part]
+    units = {
+        u.id: u
+        for u in (
+            await session.execute(
+                select(OrgUnit).where(OrgUnit.org_id == org_id, OrgUnit.id.in_(ids_in_path))
+            )
+        ).scalars()
+    }
+    sup_rows = (
+        await session.execute(
+            select(UnitSupervisor)
+            .where(UnitSupervisor.org_id == org_id, UnitSupervisor.unit_id.in_(ids_in_path))
+            .order_by(UnitSupervisor.sort)
+        )
+    ).scalars()
+    supervisors: dict[uuid.UUID, dict[str, list[uuid.UUID]]] = {}
+    for sup in sup_rows:
+        holders = supervisors.setdefault(sup.unit_id, {}).setdefault(sup.title, [])
+        if sup.user_id is not None:
+            holders.append(sup.user_id)
+    chain = []
+    for uid in reversed(ids_in_path):
+        u = units.get(uid)
+        if u is not None:
+            chain.append(UnitInfo(u.id, u.parent_id, u.name, supervisors.get(u.id, {})))
+    return chain
+
+
+async def users_with_role(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    role_id: uuid.UUID,
+    *,
+    within_units: set[uuid.UUID] | None = None,
+) -> list[uuid.UUID]:
+    """Active members holding a role, optionally only those in the given units."""
+    stmt = (
+        select(Membership.user_id)
+        .join(MemberRole, MemberRole.membership_id == Membership.id)
+        .where(Membership.org_id == org_id, MemberRole.role_id == role_id, *_active())
+    )
+    if within_units is not None:
+        stmt = stmt.join(MemberUnit, MemberUnit.membership_id == Membership.id).where(
+            MemberUnit.unit_id.in_(list(within_units))
+        )
+    return list(
+        dict.fromkeys((await session.execute(stmt.order_by(Membership.created_at))).scalars())
+    )
+
+
+async def role_exists(session: AsyncSession, org_id: uuid.UUID, role_id: uuid.UUID) -> bool:
+    found = await session.scalar(select(Role.id).where(Role.org_id == org_id, Role.id == role_id))
+    return found is not None
+
+
+async def member_info(
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
+) -> MemberInfo | None:
+    """One person's membership in an organisation (any status), or None."""
+    infos = await members_info(session, org_id, [user_id])
+    return infos.get(user_id)
+
+
+async def members_info(
+    session: AsyncSession, org_id: uuid.UUID, user_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, MemberInfo]:
+    if not user_ids:
+        return {}
+    members = list(
+        (
+            await session.execute(
+                select(Membership).where(
+                    Membership.org_id == org_id,
+                    Membership.user_id.in_(list(set(user_ids))),
+                    Membership.deleted_at.is_(None),
+                )
+            )
+        ).scalars()
+    )
+    units: dict[uuid.UUID, list[uuid.UUID]] = {}
+    if members:
+        rows = await session.execute(
+            select(MemberUnit.membership_id, MemberUnit.unit_id).where(
+                MemberUnit.membership_id.in_([m.id for m in members])
+            )
+        )
+        for membership_id, unit_id in rows.all():
+            units.setdefault(membership_id, []).append(unit_id)
+    return {
+        m.user_id: MemberInfo(
+            user_id=m.user_id,
+            membership_id=m.id,
+            real_name=m.real_name,
+            status=m.status,
+            primary_unit_id=m.primary_unit_id,
+            unit_ids=tuple(units.get(m.id, ())),
+        )
+        for m in members
+    }
+
+
+async def names(
+    session: AsyncSession, org_id: uuid.UUID, user_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Display names (real name in this organisation) for user ids."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(Membership.user_id, Membership.real_name).where(
+            Membership.org_id == org_id, Membership.user_id.in_(list(set(user_ids)))
+        )
+    )
+    return {uid: name for uid, name in rows.all()}
+
+
+async def unit_names(
+    session: AsyncSession, org_id: uuid.UUID, unit_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    if not unit_ids:
+        return {}
+    rows = await session.execute(
+        select(OrgUnit.id, OrgUnit.name).where(
+            OrgUnit.org_id == org_id, OrgUnit.id.in_(list(set(unit_ids)))
+        )
+    )
+    return {uid: name for uid, name in rows.all()}
+
+
+async def unit_exists(session: AsyncSession, org_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(OrgUnit.id).where(OrgUnit.org_id == org_id, OrgUnit.id == unit_id)
+    )
+    return found is not None
+
+
+async def org_settings(session: AsyncSession, org_id: uuid.UUID) -> dict[str, object]:
+    from sealhub.identity.models import Organization
+
+    org = await session.get(Organization, org_id)
+    return dict(org.settings or {}) if org else {}
+
+
+async def org_exists_named(session: AsyncSession, name: str) -> bool:
+    from sealhub.identity.models import Organization
+
+    found = await session.scalar(select(Organization.id).where(Organization.name == name))
+    return found is not None

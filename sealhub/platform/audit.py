@@ -1,0 +1,105 @@
+"""The audit trail: every write goes through `record()` (one place to make tamper-evident)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, Index, Select, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sealhub.platform import clock
+from sealhub.platform.actor import Actor, SystemActor
+from sealhub.platform.db.base import Base, IdMixin
+
+
+class AuditEntry(IdMixin, Base):
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_org_at", "org_id", "at"),)
+
+    org_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    actor_name: Mapped[str] = mapped_column(String(100), default="")
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    target_type: Mapped[str] = mapped_column(String(50), index=True)
+    target_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    client: Mapped[str | None] = mapped_column(String(255))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return orjson.loads(orjson.dumps(value, default=str))  # type: ignore[no-any-return]
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor | SystemActor,
+    action: str,
+    target_type: str,
+    target_id: uuid.UUID | str | None,
+    *,
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    org_id: uuid.UUID | None = None,
+) -> AuditEntry:
+    """Append one audit entry in the caller's transaction."""
+    member = actor if isinstance(actor, Actor) else None
+    entry = AuditEntry(
+        org_id=org_id or actor.org_id,
+        actor_id=member.user_id if member else None,
+        actor_name=actor.name[:100],
+        api_key_id=member.api_key_id if member else None,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id) if target_id is not None else None,
+        ip=member.ip if member else None,
+        client=(member.client or "")[:255] if member else None,
+        summary=summary[:500],
+        before=_jsonable(before),
+        after=_jsonable(after),
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+def query(
+    org_id: uuid.UUID,
+    *,
+    actor_id: uuid.UUID | None = None,
+    action: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    q: str | None = None,
+) -> Select[AuditEntry]:
+    """The auditor's filtered view of one organisation's trail, newest first."""
+    stmt = select(AuditEntry).where(AuditEntry.org_id == org_id)
+    if actor_id:
+        stmt = stmt.where(AuditEntry.actor_id == actor_id)
+    if action:
+        stmt = stmt.where(AuditEntry.action.startswith(action))
+    if target_type:
+        stmt = stmt.where(AuditEntry.target_type == target_type)
+    if target_id:
+        stmt = stmt.where(AuditEntry.target_id == target_id)
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until:
+        stmt = stmt.where(AuditEntry.at < until)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(AuditEntry.summary.like(like) | AuditEntry.actor_name.like(like))
+    return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

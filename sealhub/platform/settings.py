@@ -1,0 +1,67 @@
+"""Every setting SealHub reads; the only module that reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """SealHub settings, read from `SEALHUB_*` environment variables (or a `.env` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="SEALHUB_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("./data"), description="Folder for the SQLite file, keys, objects")
+    database_url: str = Field(
+        "", description="SQLAlchemy async URL; empty = SQLite file in data_dir"
+    )
+    cache_url: str = Field("memory://", description="memory:// or redis://host:port/db")
+    cache_prefix: str = Field("sealhub:", description="key prefix when several share one Redis")
+    storage_url: str = Field(
+        "", description="file:///path or s3://bucket?endpoint=...; empty = data_dir/objects"
+    )
+    s3_access_key: str = Field("", description="S3 access key id")
+    s3_secret_key: str = Field("", description="S3 secret access key")
+    s3_region: str = Field("us-east-1", description="S3 region")
+    jobs_url: str = Field("memory://", description="memory:// (in-process) or redis://...")
+    master_key: str = Field(
+        "", description="base64 32-byte key wrapping data keys; empty = data_dir/master.key"
+    )
+    public_url: str = Field("http://127.0.0.1:8000", description="URL the console is served at")
+    host: str = Field("127.0.0.1", description="serve: bind address")
+    port: int = Field(8000, description="serve: port")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR")
+    log_json: bool = Field(True, description="structured JSON logs on stderr")
+    max_upload_bytes: int = Field(50 * 1024 * 1024, description="largest accepted upload")
+    sms_provider: str = Field("console", description="console (log) or capture (tests)")
+    sms_code_ttl_seconds: int = Field(300, description="lifetime of an SMS code")
+    sms_resend_seconds: int = Field(60, description="min seconds between codes to one phone")
+    sms_per_phone_per_hour: int = Field(10, description="codes per phone per hour")
+    sms_per_ip_per_hour: int = Field(30, description="codes per client IP per hour")
+    argon2_time_cost: int = Field(3, description="Argon2id passes (password hashing)")
+    argon2_memory_kib: int = Field(65536, description="Argon2id memory in KiB")
+    login_per_ip_per_minute: int = Field(60, description="sign-in attempts per client IP a minute")
+    login_max_failures: int = Field(5, description="failed logins before lockout")
+    lockout_seconds: int = Field(900, description="lockout duration")
+    session_ttl_seconds: int = Field(7 * 24 * 3600, description="session lifetime")
+    cookie_secure: bool = Field(False, description="mark the session cookie Secure (HTTPS)")
+    default_locale: str = Field("zh-CN", description="zh-CN or en")
+    run_worker: bool = Field(True, description="run the outbox relay and jobs in-process")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'sealhub.db').resolve()}"
+
+    def resolved_storage_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return f"file://{(self.data_dir / 'objects').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

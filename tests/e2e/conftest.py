@@ -1,0 +1,201 @@
+"""Browser tests: the built console on a real SealHub server, driven through Debian's chromium.
+
+The server is a separate uvicorn process on a fresh SQLite database (migrated here) with the
+capture SMS provider, so sign-up codes are read from `<data dir>/sms-capture.jsonl`.
+Playwright's sync API runs in plain (non-async) tests and fixtures: they run outside the
+session event loop of pytest-asyncio.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+STATIC_INDEX = ROOT / "sealhub" / "api" / "static" / "index.html"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 375, "height": 812}
+
+
+def _skip_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    if not STATIC_INDEX.exists():
+        return f"console not built: {STATIC_INDEX} is missing (cd web && npm ci && npm run build)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed in this environment"
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    reason = _skip_reason()
+    for item in items:
+        if item.path.is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.browser)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    data_dir: Path
+
+    def sms_code(self, phone: str) -> str:
+        """The last code the capture provider 'sent' to this phone (stored as +86...)."""
+        path = self.data_dir / "sms-capture.jsonl"
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            code = None
+            if path.exists():
+                for line in path.read_text().splitlines():
+                    item = json.loads(line)
+                    if str(item["phone"]).endswith(phone[-11:]):
+                        code = item["params"].get("code")
+            if code:
+                return str(code)
+            time.sleep(0.1)
+        raise AssertionError(f"no SMS captured for {phone}")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    from sealhub.platform.db import migrate
+
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    db_url = f"sqlite+aiosqlite:///{data_dir / 'sealhub.db'}"
+    migrate.upgrade(db_url)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SEALHUB_DATABASE_URL": db_url,
+        "SEALHUB_DATA_DIR": str(data_dir),
+        "SEALHUB_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "SEALHUB_SMS_PROVIDER": "capture",
+        "SEALHUB_SMS_RESEND_SECONDS": "0",
+        "SEALHUB_SMS_PER_IP_PER_HOUR": "10000",
+        "SEALHUB_LOGIN_PER_IP_PER_MINUTE": "10000",
+        "SEALHUB_ARGON2_TIME_COST": "1",
+        "SEALHUB_ARGON2_MEMORY_KIB": "1024",
+        "SEALHUB_LOG_LEVEL": "WARNING",
+    }
+    log = (data_dir / "server.log").open("wb")
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "sealhub.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"server exited: {(data_dir / 'server.log').read_text()[-3000:]}"
+                )
+            try:
+                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url}/readyz did not answer within 30 s")
+            time.sleep(0.1)
+        yield Server(url=url, data_dir=data_dir)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(server: Server) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@dataclass
+class Watch:
+    """Browser console errors and uncaught page errors of every page a test opens."""
+
+    errors: list[str] = field(default_factory=list)
+    checked: bool = False
+
+    def assert_clean(self) -> None:
+        self.checked = True
+        assert not self.errors, "browser errors:\n" + "\n".join(self.errors)
+
+    def attach(self, page: Any, who: str) -> Any:
+        def on_console(msg: Any) -> None:
+            if msg.type == "error":
+                self.errors.append(f"[{who}] console.error: {msg.text} @ {msg.location}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: self.errors.append(f"[{who}] pageerror: {exc}"))
+        return page
+
+
+@pytest.fixture
+def watch() -> Iterator[Watch]:
+    w = Watch()
+    yield w
+    if not w.checked:  # a test that ended early still reports what the browser logged
+        assert not w.errors, "browser errors:\n" + "\n".join(w.errors)
+
+
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

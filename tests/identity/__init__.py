@@ -1,0 +1,1 @@
+"""Directory tests: org tree, roles, members, API keys."""

@@ -1,0 +1,1 @@
+"""Seal registry, lifecycle and custody tests."""

@@ -1,0 +1,162 @@
+"""One of every kind of object in an organisation, built through the API, with valid
+request bodies for every id-taking route (so a cross-tenant call is judged on the id,
+not rejected earlier for a malformed body)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+
+from sealhub.platform import clock
+from tests.builders import Api, add_member, create_unit
+from tests.storage.samples import image, reportlab_pdf
+
+
+@dataclass
+class World:
+    ids: dict[str, str] = field(default_factory=dict)
+    marker: str = ""
+    readable: list[str] = field(default_factory=list)
+    bodies: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+
+async def build_world(app: FastAPI, admin: Api) -> World:
+    w = World(marker=f"机密-{uuid.uuid4().hex[:8]}")
+    unit = await create_unit(admin, f"部门{w.marker}")
+    keeper = await add_member(
+        admin, name=f"管章{w.marker}", roles=["keeper"], unit_ids=[unit["id"]]
+    )
+    employee = await add_member(
+        admin, name=f"员工{w.marker}", roles=["employee"], unit_ids=[unit["id"]]
+    )
+    role = await admin.post(
+        "/api/v1/roles",
+        json={"name": f"角色{w.marker}", "permissions": ["seal.read"], "data_scope": "self"},
+    )
+    key = await admin.post(
+        "/api/v1/api-keys", json={"name": f"key{w.marker}", "permissions": ["seal.read"]}
+    )
+    seal = await admin.post(
+        "/api/v1/seals",
+        json={
+            "kind": "physical",
+            "type": "contract",
+            "name": f"章{w.marker}",
+            "code": f"C{w.marker}",
+            "unit_id": unit["id"],
+            "keeper_ids": [keeper.user_id],
+        },
+    )
+    flow = await admin.post(
+        "/api/v1/flows",
+        json={
+            "name": f"流程{w.marker}",
+            "steps": [{"name": "管章人", "mode": "any", "approver": {"kind": "seal_keeper"}}],
+        },
+    )
+    doc = (
+        await employee.call(
+            "POST",
+            "/api/v1/documents",
+            expect=201,
+            files={"file": ("a.pdf", reportlab_pdf(2), "application/pdf")},
+        )
+    ).json()
+    now = clock.now()
+    req = await employee.post(
+        "/api/v1/requests",
+        json={
+            "name": f"申请{w.marker}",
+            "valid_from": now.isoformat(),
+            "valid_until": (now + timedelta(days=3)).isoformat(),
+            "document_ids": [doc["id"]],
+            "items": [{"seal_id": seal["id"], "presses": 1}],
+            "submit": True,
+        },
+    )
+    await keeper.post(f"/api/v1/requests/{req['id']}/approve", json={"comment": "ok"}, expect=200)
+    custody = await keeper.post(
+        f"/api/v1/seals/{seal['id']}/hand-out",
+        json={
+            "request_id": req["id"],
+            "holder_id": employee.user_id,
+            "expected_return_at": (now + timedelta(hours=2)).isoformat(),
+        },
+    )
+    photo = (
+        await employee.call(
+            "POST",
+            f"/api/v1/requests/{req['id']}/photos",
+            expect=201,
+            files={"file": ("p.png", image(), "image/png")},
+        )
+    ).json()
+    member_id = employee.member_id
+    w.ids = {
+        "unit_id": unit["id"],
+        "member_id": member_id,
+        "role_id": role["id"],
+        "key_id": key["id"],
+        "seal_id": seal["id"],
+        "flow_id": flow["id"],
+        "document_id": doc["id"],
+        "request_id": req["id"],
+        "custody_id": custody["id"],
+        "photo_id": photo["id"],
+    }
+    w.readable = [
+        f"/api/v1/org/units/{unit['id']}",
+        f"/api/v1/members/{member_id}",
+        f"/api/v1/roles/{role['id']}",
+        f"/api/v1/seals/{seal['id']}",
+        f"/api/v1/flows/{flow['id']}",
+        f"/api/v1/requests/{req['id']}",
+    ]
+    later = (now + timedelta(days=1)).isoformat()
+    w.bodies = {
+        ("POST", "/api/v1/org/units/{unit_id}/move"): {"parent_id": unit["id"]},
+        ("PUT", "/api/v1/org/units/{unit_id}/supervisors"): {"titles": []},
+        ("PATCH", "/api/v1/org/units/{unit_id}"): {"name": "x"},
+        ("PATCH", "/api/v1/members/{member_id}"): {"real_name": "x"},
+        ("PATCH", "/api/v1/roles/{role_id}"): {"description": "x"},
+        ("PATCH", "/api/v1/seals/{seal_id}"): {"description": "x"},
+        ("POST", "/api/v1/seals/{seal_id}/status"): {"status": "suspended", "reason": "x"},
+        ("POST", "/api/v1/seals/{seal_id}/hand-out"): {
+            "request_id": req["id"],
+            "holder_id": employee.user_id,
+            "expected_return_at": later,
+        },
+        ("PUT", "/api/v1/flows/{flow_id}"): {
+            "name": "x",
+            "steps": [{"name": "s", "mode": "any", "approver": {"kind": "seal_keeper"}}],
+        },
+        ("POST", "/api/v1/requests/{request_id}/reject"): {"comment": "x"},
+        ("POST", "/api/v1/requests/{request_id}/transfer"): {"to_user_id": keeper.user_id},
+        ("POST", "/api/v1/requests/{request_id}/add-approver"): {"user_id": keeper.user_id},
+        ("POST", "/api/v1/requests/{request_id}/add-presses"): {
+            "seal_id": seal["id"],
+            "presses": 1,
+            "reason": "x",
+        },
+        ("POST", "/api/v1/requests/{request_id}/end"): {"reason": "x"},
+        ("POST", "/api/v1/requests/{request_id}/window"): {
+            "valid_from": now.isoformat(),
+            "valid_until": later,
+        },
+    }
+    return w
+
+
+UPLOADS = {
+    ("POST", "/api/v1/org/units/{unit_id}/logo"),
+    ("POST", "/api/v1/seals/{seal_id}/image"),
+    ("POST", "/api/v1/requests/{request_id}/photos"),
+}
+
+
+def upload_file() -> dict[str, Any]:
+    return {"file": ("x.png", image(), "image/png")}
