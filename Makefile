@@ -4,13 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint pytest web e2e bench migration db-upgrade demo clean
+.PHONY: lock run test lint pytest web e2e bench migration db-upgrade demo clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
+
+# re-resolve the newest versions pyproject.toml allows and record them (then run make test)
+lock:
+	rm -rf /tmp/sealhub-lock && $(PY) -m venv /tmp/sealhub-lock
+	/tmp/sealhub-lock/bin/pip install -q --upgrade pip
+	/tmp/sealhub-lock/bin/pip install -q -e ".[dev]"
+	{ echo "# Tested versions (make lock refreshes this file); pyproject.toml holds the ranges."; \
+	  /tmp/sealhub-lock/bin/pip freeze --exclude-editable | grep -v '^sealhub'; } > constraints.txt
 
 venv: $(STAMP)
 

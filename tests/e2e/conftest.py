@@ -57,6 +57,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))  # one worker, one chromium
             if reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
 
@@ -154,8 +155,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Any]:
+    # Module scope: while sync_playwright() is open its event loop counts as running in this
+    # thread, so it must close before pytest-asyncio runs the next module's coroutines.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
