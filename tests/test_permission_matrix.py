@@ -28,6 +28,15 @@ def test_error_codes_doc_is_current():
     assert api_doc.read_text() == errors_markdown(), "run `python -m sealhub.api.introspect`"
 
 
+def test_readme_lists_every_setting():
+    from sealhub.api.introspect import settings_markdown
+
+    readme = (DOC.parents[1] / "README.md").read_text()
+    assert settings_markdown() in readme, (
+        "README's settings table is stale: paste `python -m sealhub.api.introspect`'s table"
+    )
+
+
 def test_every_mutating_route_needs_a_member(app):
     public_ok = {
         "/api/v1/auth/sms-codes",

@@ -153,6 +153,17 @@ def errors_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def settings_markdown() -> str:
+    """The README's settings table, from the Settings model itself."""
+    from sealhub.platform.settings import Settings
+
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = f"`{field.default}`" if field.default != "" else "(empty)"
+        lines.append(f"| `SEALHUB_{name.upper()}` | {default} | {field.description} |")
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
     from pathlib import Path
 
@@ -163,3 +174,4 @@ if __name__ == "__main__":
     (docs / "permissions.md").write_text(permissions_markdown(create_app(Settings(log_json=False))))
     (docs / "api.md").write_text(errors_markdown())
     print(f"wrote {docs / 'permissions.md'} and {docs / 'api.md'}")
+    print("README settings table:\n" + settings_markdown())

@@ -43,7 +43,11 @@ class Runtime:
 def build_platform(settings: Settings) -> tuple[Database, Cache, Envelope, AsyncBroker]:
     """The context-free parts; app.py adds the adapters owned by contexts."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url())
+    db = Database(
+        settings.resolved_database_url(),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     cache = make_cache(settings.cache_url, settings.cache_prefix)
     envelope = Envelope(load_master_key(settings.master_key, settings.data_dir))
     broker = make_broker(settings.jobs_url)

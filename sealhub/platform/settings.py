@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "", description="SQLAlchemy async URL; empty = SQLite file in data_dir"
     )
+    db_pool_size: int = Field(15, description="connections kept open per process (not SQLite)")
+    db_max_overflow: int = Field(
+        5, description="extra connections under bursts, closed when returned (not SQLite)"
+    )
     cache_url: str = Field("memory://", description="memory:// or redis://host:port/db")
     cache_prefix: str = Field("sealhub:", description="key prefix when several share one Redis")
     storage_url: str = Field(

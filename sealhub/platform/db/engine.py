@@ -25,11 +25,19 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = 15, max_overflow: int = 5, **kwargs: Any
+) -> AsyncEngine:
     parsed = make_url(url)
     # no pre-ping: it costs a round trip per request; a dropped connection is invalidated
     # on its first error and the pool recycles connections well before server timeouts
-    options: dict[str, Any] = {"pool_recycle": 1800}
+    # a pool as large as the sustained concurrency: overflow connections are closed on
+    # return, so a small pool under steady load reconnects (TLS attempt included) per request
+    options: dict[str, Any] = {
+        "pool_recycle": 1800,
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+    }
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
