@@ -24,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from sealhub.app import create_app
-from sealhub.cli.demo import demo_pdf
+from sealhub.cli.demo import ApiClient, demo_pdf, login
 from sealhub.identity import service as identity
 from sealhub.platform import clock
 from sealhub.platform.db import migrate
@@ -99,24 +99,8 @@ def create_body(seeded: Seeded, n: int) -> dict[str, Any]:
     }
 
 
-class _Api:
-    def __init__(self, http: httpx.AsyncClient, token: str) -> None:
-        self.http = http
-        self.token = token
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    async def call(self, method: str, url: str, **kw: Any) -> Any:
-        r = await self.http.request(method, "/api/v1" + url, headers=self.headers, **kw)
-        if r.status_code >= 400:
-            raise RuntimeError(f"bench seed: {method} {url} -> {r.status_code} {r.text}")
-        return r.json() if r.content else None
-
-
-async def _login(http: httpx.AsyncClient, phone: str) -> _Api:
-    r = await http.post("/api/v1/auth/login", json={"phone": phone, "password": PASSWORD})
-    if r.status_code != 200:
-        raise RuntimeError(f"bench seed: login {phone} -> {r.status_code} {r.text}")
-    return _Api(http, r.json()["token"])
+async def _login(http: httpx.AsyncClient, phone: str) -> ApiClient:
+    return await login(http, phone, PASSWORD, label="bench seed")
 
 
 @asynccontextmanager

@@ -40,23 +40,29 @@ def demo_pdf(pages: int = 2) -> bytes:
     return buf.getvalue()
 
 
-class _Client:
-    def __init__(self, http: httpx.AsyncClient, token: str) -> None:
+class ApiClient:
+    """A signed-in caller of the API that fails loudly (seeding must never half-succeed)."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str, label: str) -> None:
         self.http = http
+        self.token = token
+        self.label = label
         self.headers = {"Authorization": f"Bearer {token}"}
 
     async def call(self, method: str, url: str, **kw: Any) -> Any:
         r = await self.http.request(method, "/api/v1" + url, headers=self.headers, **kw)
         if r.status_code >= 400:
-            raise RuntimeError(f"demo seed: {method} {url} -> {r.status_code} {r.text}")
+            raise RuntimeError(f"{self.label}: {method} {url} -> {r.status_code} {r.text}")
         return r.json() if r.content else None
 
 
-async def _login(http: httpx.AsyncClient, phone: str) -> _Client:
-    r = await http.post("/api/v1/auth/login", json={"phone": phone, "password": PASSWORD})
+async def login(
+    http: httpx.AsyncClient, phone: str, password: str = PASSWORD, label: str = "demo seed"
+) -> ApiClient:
+    r = await http.post("/api/v1/auth/login", json={"phone": phone, "password": password})
     if r.status_code != 200:
-        raise RuntimeError(f"demo seed: login {phone} -> {r.status_code} {r.text}")
-    return _Client(http, r.json()["token"])
+        raise RuntimeError(f"{label}: login {phone} -> {r.status_code} {r.text}")
+    return ApiClient(http, r.json()["token"], label)
 
 
 async def _exists(runtime: Runtime) -> bool:
@@ -92,7 +98,7 @@ async def seed(*, force: bool = False) -> tuple[bool, list[tuple[str, str, str]]
 
 
 async def _build(http: httpx.AsyncClient) -> None:
-    admin = await _login(http, ADMIN_PHONE)
+    admin = await login(http, ADMIN_PHONE)
     me = await admin.call("GET", "/auth/me")
     root = me["unit_ids"][0]
     units = {"root": root}
@@ -182,9 +188,9 @@ async def _build(http: httpx.AsyncClient) -> None:
             ],
         },
     )
-    employee = await _login(http, "13800000004")
-    approver = await _login(http, "13800000002")
-    keeper_api = await _login(http, "13800000003")
+    employee = await login(http, "13800000004")
+    approver = await login(http, "13800000002")
+    keeper_api = await login(http, "13800000003")
     now = clock.now()
 
     async def apply(name: str, seal_code: str, submit: bool, presses: int = 2) -> str:

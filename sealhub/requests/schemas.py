@@ -289,6 +289,8 @@ class ItemOut(BaseModel):
 
 
 class TaskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     amendment_id: uuid.UUID | None
     step_index: int
@@ -304,6 +306,8 @@ class TaskOut(BaseModel):
 
 
 class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     actor_id: uuid.UUID | None
     actor_name: str
@@ -315,6 +319,8 @@ class EventOut(BaseModel):
 
 
 class AmendmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     item_id: uuid.UUID
     presses: int

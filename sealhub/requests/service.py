@@ -1775,9 +1775,9 @@ def _build_detail(
         end_reason=req.end_reason,
         items=[_item_out(i, briefs.get(i.seal_id)) for i in parts.items],
         documents=[DocumentOut.model_validate(d) for d in docs],
-        tasks=[_task_out(t) for t in parts.tasks],
-        timeline=[_event_out(e) for e in timeline],
-        amendments=[_amendment_out(a) for a in parts.amendments],
+        tasks=[TaskOut.model_validate(t) for t in parts.tasks],
+        timeline=[EventOut.model_validate(e) for e in timeline],
+        amendments=[AmendmentOut.model_validate(a) for a in parts.amendments],
         photos=[PhotoOut.model_validate(p) for p in photos],
         can=_can(actor, req, parts, any(i.handed_out for i in parts.items)),
     )
@@ -1808,50 +1808,6 @@ def _item_out(item: RequestItem, brief: SealBrief | None) -> ItemOut:
         position=item.position,
         straddle=item.straddle,
         handed_out=item.handed_out,
-    )
-
-
-def _task_out(t: ApprovalTask) -> TaskOut:
-    return TaskOut(
-        id=t.id,
-        amendment_id=t.amendment_id,
-        step_index=t.step_index,
-        step_name=t.step_name,
-        mode=FlowMode(t.mode),
-        assignee_id=t.assignee_id,
-        assignee_name=t.assignee_name,
-        status=TaskStatus(t.status),
-        origin=t.origin,
-        comment=t.comment,
-        created_at=t.created_at,
-        decided_at=t.decided_at,
-    )
-
-
-def _event_out(e: RequestEvent) -> EventOut:
-    return EventOut(
-        id=e.id,
-        actor_id=e.actor_id,
-        actor_name=e.actor_name,
-        action=e.action,
-        from_status=e.from_status,
-        to_status=e.to_status,
-        comment=e.comment,
-        at=e.at,
-    )
-
-
-def _amendment_out(a: Amendment) -> AmendmentOut:
-    return AmendmentOut(
-        id=a.id,
-        item_id=a.item_id,
-        presses=a.presses,
-        reason=a.reason,
-        status=AmendmentStatus(a.status),
-        current_step=a.current_step,
-        created_by=a.created_by,
-        created_at=a.created_at,
-        decided_at=a.decided_at,
     )
 
 

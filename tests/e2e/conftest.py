@@ -8,20 +8,16 @@ session event loop of pytest-asyncio.
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+
+from tests.support.server import running_servers, server_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,12 +58,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Server:
     url: str
@@ -100,59 +90,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("e2e-data")
     db_url = f"sqlite+aiosqlite:///{data_dir / 'sealhub.db'}"
     migrate.upgrade(db_url)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SEALHUB_DATABASE_URL": db_url,
-        "SEALHUB_DATA_DIR": str(data_dir),
-        "SEALHUB_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "SEALHUB_SMS_PROVIDER": "capture",
-        "SEALHUB_SMS_RESEND_SECONDS": "0",
-        "SEALHUB_SMS_PER_IP_PER_HOUR": "10000",
-        "SEALHUB_LOGIN_PER_IP_PER_MINUTE": "10000",
-        "SEALHUB_ARGON2_TIME_COST": "1",
-        "SEALHUB_ARGON2_MEMORY_KIB": "1024",
-        "SEALHUB_LOG_LEVEL": "WARNING",
-    }
-    log = (data_dir / "server.log").open("wb")
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "sealhub.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {(data_dir / 'server.log').read_text()[-3000:]}"
-                )
-            try:
-                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{url}/readyz did not answer within 30 s")
-            time.sleep(0.1)
-        yield Server(url=url, data_dir=data_dir)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    env = server_env(
+        db_url,
+        data_dir,
+        SEALHUB_SMS_PER_IP_PER_HOUR="10000",
+        SEALHUB_LOGIN_PER_IP_PER_MINUTE="10000",
+    )
+    with running_servers(env) as urls:
+        yield Server(url=urls[0], data_dir=data_dir)
 
 
 @pytest.fixture(scope="module")

@@ -22,19 +22,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            raise RuntimeError(f"server exited: {err[-2000:]}")
+            raise RuntimeError(f"server exited: {log.read_text(errors='replace')[-3000:]}")
         try:
             if httpx.get(url + "/readyz", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.2)
-    raise TimeoutError(url)
+        time.sleep(0.1)
+    raise TimeoutError(f"{url}/readyz did not answer within {timeout:g} s")
 
 
 def server_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
@@ -54,34 +53,42 @@ def server_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str
 
 @contextmanager
 def running_servers(env: dict[str, str], count: int = 1) -> Iterator[list[str]]:
-    """Start `count` uvicorn processes with `env`; yields their base URLs."""
-    procs, urls = [], []
-    for _ in range(count):
-        port = free_port()
-        cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "sealhub.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
-        procs.append(subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE))
-        urls.append(f"http://127.0.0.1:{port}")
+    """Start `count` uvicorn processes with `env`; yields their base URLs. Each logs to
+    `<SEALHUB_DATA_DIR>/server-<n>.log` (a file, not a pipe nobody drains)."""
+    data_dir = Path(env["SEALHUB_DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    procs: list[tuple[subprocess.Popen[bytes], str, Path]] = []
     try:
-        for url, proc in zip(urls, procs, strict=True):
-            wait_ready(url, proc)
-        yield urls
+        for n in range(count):
+            port = free_port()
+            cmd = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "sealhub.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ]
+            log = data_dir / f"server-{n}.log"
+            with log.open("wb") as out:
+                proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+            procs.append((proc, f"http://127.0.0.1:{port}", log))
+        for proc, url, log in procs:
+            wait_ready(url, proc, log)
+        yield [url for _, url, _ in procs]
     finally:
-        for proc in procs:
+        for proc, _, _ in procs:
             proc.terminate()
-        for proc in procs:
-            proc.wait(10)
+        for proc, _, _ in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def last_sms_code(data_dir: Path, phone: str) -> str:
