@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from sealhub.identity.models import (
     MemberRole,
@@ -45,39 +46,33 @@ def _active() -> tuple[ColumnElement[bool], ...]:
 async def unit_chain(
     session: AsyncSession, org_id: uuid.UUID, unit_id: uuid.UUID
 ) -> list[UnitInfo]:
-    """The unit and its ancestors up to the root, nearest first, with supervisors."""
-    unit = await session.scalar(
-        select(OrgUnit).where(OrgUnit.org_id == org_id, OrgUnit.id == unit_id)
-    )
-    if unit is None:
-        return []
-    ids_in_path = [uuid.UUID(part) for part in unit.path.strip("/").split("/") if part]
-    units = {
-        u.id: u
-        for u in (
-            await session.execute(
-                select(OrgUnit).where(OrgUnit.org_id == org_id, OrgUnit.id.in_(ids_in_path))
-            )
-        ).scalars()
-    }
-    sup_rows = (
-        await session.execute(
-            select(UnitSupervisor)
-            .where(UnitSupervisor.org_id == org_id, UnitSupervisor.unit_id.in_(ids_in_path))
-            .order_by(UnitSupervisor.sort)
+    """The unit and its ancestors up to the root, nearest first, with supervisors.
+
+    One round trip: a unit's materialised path starts with each ancestor's path."""
+    target = aliased(OrgUnit)
+    stmt = (
+        select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.name, OrgUnit.path)
+        .add_columns(UnitSupervisor.title, UnitSupervisor.user_id)
+        .select_from(OrgUnit)
+        .join(target, (target.org_id == org_id) & (target.id == unit_id))
+        .outerjoin(
+            UnitSupervisor,
+            (UnitSupervisor.unit_id == OrgUnit.id) & (UnitSupervisor.org_id == org_id),
         )
-    ).scalars()
+        .where(OrgUnit.org_id == org_id, target.path.startswith(OrgUnit.path))
+        .order_by(OrgUnit.id, UnitSupervisor.sort, UnitSupervisor.id)
+    )
+    units: dict[uuid.UUID, tuple[uuid.UUID | None, str, str]] = {}
     supervisors: dict[uuid.UUID, dict[str, list[uuid.UUID]]] = {}
-    for sup in sup_rows:
-        holders = supervisors.setdefault(sup.unit_id, {}).setdefault(sup.title, [])
-        if sup.user_id is not None:
-            holders.append(sup.user_id)
-    chain = []
-    for uid in reversed(ids_in_path):
-        u = units.get(uid)
-        if u is not None:
-            chain.append(UnitInfo(u.id, u.parent_id, u.name, supervisors.get(u.id, {})))
-    return chain
+    for uid, parent_id, name, path, title, holder in (await session.execute(stmt)).all():
+        units[uid] = (parent_id, name, path)
+        sups = supervisors.setdefault(uid, {})
+        if title is not None:
+            holders = sups.setdefault(title, [])
+            if holder is not None:
+                holders.append(holder)
+    nearest_first = sorted(units, key=lambda u: len(units[u][2]), reverse=True)
+    return [UnitInfo(u, units[u][0], units[u][1], supervisors[u]) for u in nearest_first]
 
 
 async def users_with_role(
@@ -120,26 +115,23 @@ async def members_info(
 ) -> dict[uuid.UUID, MemberInfo]:
     if not user_ids:
         return {}
-    members = list(
-        (
-            await session.execute(
-                select(Membership).where(
-                    Membership.org_id == org_id,
-                    Membership.user_id.in_(list(set(user_ids))),
-                    Membership.deleted_at.is_(None),
-                )
-            )
-        ).scalars()
-    )
-    units: dict[uuid.UUID, list[uuid.UUID]] = {}
-    if members:
-        rows = await session.execute(
-            select(MemberUnit.membership_id, MemberUnit.unit_id).where(
-                MemberUnit.membership_id.in_([m.id for m in members])
-            )
+    rows = await session.execute(
+        select(Membership, MemberUnit.unit_id)
+        .outerjoin(MemberUnit, MemberUnit.membership_id == Membership.id)
+        .where(
+            Membership.org_id == org_id,
+            Membership.user_id.in_(list(set(user_ids))),
+            Membership.deleted_at.is_(None),
         )
-        for membership_id, unit_id in rows.all():
-            units.setdefault(membership_id, []).append(unit_id)
+        .order_by(Membership.id, MemberUnit.unit_id)
+    )
+    by_id: dict[uuid.UUID, Membership] = {}
+    units: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for member, unit_id in rows.all():
+        by_id[member.id] = member
+        if unit_id is not None:
+            units.setdefault(member.id, []).append(unit_id)
+    members = list(by_id.values())
     return {
         m.user_id: MemberInfo(
             user_id=m.user_id,

@@ -148,6 +148,26 @@ async def keepers_of(
     return found
 
 
+async def seals_with_keepers(
+    session: AsyncSession, org_id: uuid.UUID, seal_ids: list[uuid.UUID]
+) -> list[tuple[Seal, list[uuid.UUID]]]:
+    """Seals by id with their keepers (oldest first), in one round trip."""
+    if not seal_ids:
+        return []
+    stmt = (
+        select(Seal, SealKeeper.user_id)
+        .outerjoin(SealKeeper, (SealKeeper.seal_id == Seal.id) & (SealKeeper.org_id == org_id))
+        .where(Seal.org_id == org_id, Seal.id.in_(list(set(seal_ids))))
+        .order_by(Seal.id, SealKeeper.created_at, SealKeeper.id)
+    )
+    found: dict[uuid.UUID, tuple[Seal, list[uuid.UUID]]] = {}
+    for seal, keeper_id in (await session.execute(stmt)).all():
+        keepers = found.setdefault(seal.id, (seal, []))[1]
+        if keeper_id is not None:
+            keepers.append(keeper_id)
+    return list(found.values())
+
+
 async def seals_by_ids(
     session: AsyncSession, org_id: uuid.UUID, seal_ids: list[uuid.UUID]
 ) -> list[Seal]:

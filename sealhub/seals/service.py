@@ -34,6 +34,7 @@ from sealhub.seals.repository import CustodyRepository, SealRepository
 from sealhub.seals.repository import keepers_of as _keepers_of
 from sealhub.seals.repository import open_custody_for_request as _open_custody
 from sealhub.seals.repository import seals_by_ids as _seals_by_ids
+from sealhub.seals.repository import seals_with_keepers as _seals_with_keepers
 from sealhub.seals.schemas import (
     CustodyBrief,
     CustodyOut,
@@ -71,9 +72,8 @@ async def get_briefs(
     session: AsyncSession, org_id: uuid.UUID, seal_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, SealBrief]:
     """Briefs of an organisation's seals by id; unknown ids are absent from the result."""
-    seals = await _seals_by_ids(session, org_id, seal_ids)
-    keepers = await _keepers_of(session, org_id, [s.id for s in seals])
-    return {s.id: _brief(s, keepers.get(s.id, [])) for s in seals}
+    found = await _seals_with_keepers(session, org_id, seal_ids)
+    return {seal.id: _brief(seal, keepers) for seal, keepers in found}
 
 
 async def open_custody_for_request(

@@ -20,11 +20,11 @@ _capturing: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
 )
 
 # create + submit, one seal and one document, a one-step flow (the benchmark's shape):
-# 1 org settings, 1 counter, 1 documents, 2 seals + keepers, 2 applicant + keepers,
-# 3 unit chain, 1 flows, 8 INSERTs (request, document link, item, 3 events, task,
-# 2 audit entries, outbox). It was 37 (25 SELECTs) before the create path was trimmed.
-CREATE_SUBMIT_MAX = 19
-CREATE_SUBMIT_MAX_SELECTS = 10
+# 1 org settings, 1 counter, 1 documents, 1 seals with keepers, 1 applicant and keepers
+# with their units, 1 unit chain with supervisors, 1 flows, 8 INSERTs (request, document
+# link, item, 3 events, task, 2 audit entries, outbox). It was 37 (25 SELECTs) at first.
+CREATE_SUBMIT_MAX = 15
+CREATE_SUBMIT_MAX_SELECTS = 6
 
 
 @contextmanager
