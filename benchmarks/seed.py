@@ -9,6 +9,7 @@ the exact INSERTs the bare handler replicates).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -103,18 +104,28 @@ async def _login(http: httpx.AsyncClient, phone: str) -> ApiClient:
     return await login(http, phone, PASSWORD, label="bench seed")
 
 
+# the statements of the traced request only: the in-process outbox relay runs alongside
+_capturing: contextvars.ContextVar[list[tuple[str, Any]] | None] = contextvars.ContextVar(
+    "bench_capturing", default=None
+)
+
+
 @asynccontextmanager
 async def _capture(runtime: Runtime) -> AsyncIterator[list[tuple[str, Any]]]:
     statements: list[tuple[str, Any]] = []
 
     def before(_conn: Any, _cur: Any, stmt: str, params: Any, _ctx: Any, _many: bool) -> None:
-        statements.append((stmt, params))
+        mine = _capturing.get()
+        if mine is not None:
+            mine.append((stmt, params))
 
     engine = runtime.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", before)
+    token = _capturing.set(statements)
     try:
         yield statements
     finally:
+        _capturing.reset(token)
         event.remove(engine, "before_cursor_execute", before)
 
 
