@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sealhub.platform import clock
 from sealhub.platform.actor import Actor, SystemActor
 from sealhub.platform.db.base import Base, IdMixin
+from sealhub.platform.ids import new_id
 
 
 class AuditEntry(IdMixin, Base):
@@ -56,6 +57,7 @@ async def record(
     """Append one audit entry in the caller's transaction."""
     member = actor if isinstance(actor, Actor) else None
     entry = AuditEntry(
+        id=new_id(),
         org_id=org_id or actor.org_id,
         actor_id=member.user_id if member else None,
         actor_name=actor.name[:100],
@@ -69,8 +71,9 @@ async def record(
         before=_jsonable(before),
         after=_jsonable(after),
     )
+    # no flush here: the entry goes out with the caller's next flush or commit, batched with
+    # its other rows (a failed write never leaves an entry, a committed one always has it)
     session.add(entry)
-    await session.flush()
     return entry
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sealhub.platform import clock
 from sealhub.platform.db.base import Base, IdMixin
+from sealhub.platform.ids import new_id
 
 log = logging.getLogger("sealhub.events")
 
@@ -63,9 +64,14 @@ async def emit(
     session: AsyncSession, name: str, payload: dict[str, Any], *, org_id: uuid.UUID | None
 ) -> OutboxEvent:
     """Write an event in the caller's transaction."""
-    event = OutboxEvent(name=name, org_id=org_id, payload=orjson.loads(orjson.dumps(payload)))
-    session.add(event)
-    await session.flush()
+    event = OutboxEvent(
+        id=new_id(),
+        name=name,
+        org_id=org_id,
+        payload=orjson.loads(orjson.dumps(payload)),
+        created_at=clock.now(),
+    )
+    session.add(event)  # flushed with the caller's rows (its next flush or the commit)
     return event
 
 
