@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from taskiq import AsyncBroker, InMemoryBroker
 
 if TYPE_CHECKING:
     from sealhub.platform.runtime import Runtime
+
+log = logging.getLogger("sealhub.jobs")
 
 JobFn = Callable[..., Awaitable[Any]]
 _JOBS: dict[str, JobFn] = {}
@@ -80,8 +83,16 @@ def start_consumer(broker: AsyncBroker) -> asyncio.Task[None] | None:
     return asyncio.create_task(run_receiver_task(broker, run_startup=False))
 
 
-async def stop_consumer(task: asyncio.Task[None] | None) -> None:
-    if task is not None:
+async def stop_consumer(task: asyncio.Task[None] | None, *, grace: float = 2.0) -> None:
+    """Cancel the consumer and wait a bounded time: the Redis stream reader can swallow one
+    cancellation inside its blocking read, so cancel again rather than wait forever."""
+    if task is None:
+        return
+    for _ in range(5):
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        done, _ = await asyncio.wait({task}, timeout=grace)
+        if done:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                task.result()
+            return
+    log.warning("job consumer did not stop after 5 cancellations; leaving it")
