@@ -70,8 +70,9 @@ INSERT_TASK = (
 )
 INSERT_AUDIT = (
     "INSERT INTO audit_entries (org_id, at, actor_id, actor_name, api_key_id, action, "
-    "target_type, target_id, ip, client, summary, before, after, id) "
-    "VALUES ($1, $2, $3, $4, NULL, $5, 'stamp_request', $6, $7, $8, $9, NULL, $10::JSON, $11)"
+    "target_type, target_id, ip, client, summary, summary_en, before, after, id) "
+    "VALUES ($1, $2, $3, $4, NULL, $5, 'stamp_request', $6, $7, $8, $9, $10, NULL, $11::JSON, "
+    "$12)"
 )
 INSERT_OUTBOX = (
     "INSERT INTO outbox_events (name, org_id, payload, created_at, delivered_at, attempts, "
@@ -238,12 +239,23 @@ async def create_request(request: Request) -> Response:
                     ip,
                     client,
                     summary,
+                    summary_en,
                     orjson.dumps({**after, "status": status}).decode(),
                     new_id(),
                 )
-                for action, status, summary in (
-                    ("requests.create", "draft", f"创建用章申请“{data['name']}”（{number}）"),
-                    ("requests.submit", "in_review", f"提交用章申请“{data['name']}”（{number}）"),
+                for action, status, summary, summary_en in (
+                    (
+                        "requests.create",
+                        "draft",
+                        f"创建用章申请“{data['name']}”（{number}）",
+                        f"Created application “{data['name']}” ({number})",
+                    ),
+                    (
+                        "requests.submit",
+                        "in_review",
+                        f"提交用章申请“{data['name']}”（{number}）",
+                        f"Submitted application “{data['name']}” ({number})",
+                    ),
                 )
             ],
         )

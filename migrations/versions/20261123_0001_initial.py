@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 22:25:19.043766
+Create Date: 2026-11-23 23:34:38.494350
 """
 
 from collections.abc import Sequence
@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("ip", sa.String(length=64), nullable=True),
         sa.Column("client", sa.String(length=255), nullable=True),
         sa.Column("summary", sa.String(length=500), nullable=False),
+        sa.Column("summary_en", sa.String(length=500), nullable=False),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),

@@ -82,11 +82,17 @@ async def list_audit(session: Db, actor: Auditor, paging: PagingDep, f: Filters)
     total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = (await session.execute(stmt.offset(paging.offset).limit(paging.page_size))).scalars()
     return Page(
-        items=[AuditOut.model_validate(r) for r in rows],
+        items=[_out(r, actor.locale) for r in rows],
         total=total or 0,
         page=paging.page,
         page_size=paging.page_size,
     )
+
+
+def _out(entry: audit.AuditEntry, locale: str) -> AuditOut:
+    out = AuditOut.model_validate(entry)
+    out.summary = audit.localized(entry, locale)
+    return out
 
 
 def _cell(value: str) -> str:
@@ -122,13 +128,18 @@ async def export_audit(session: Db, actor: Auditor, f: Filters) -> StreamingResp
             writer.writerow(
                 [
                     r.at.isoformat(),
-                    r.actor_name,
-                    r.action,
-                    r.target_type,
-                    r.target_id or "",
-                    r.summary,
-                    r.ip or "",
-                    r.client or "",
+                    *map(
+                        _cell,
+                        [
+                            r.actor_name,
+                            r.action,
+                            r.target_type,
+                            r.target_id or "",
+                            audit.localized(r, actor.locale),
+                            r.ip or "",
+                            r.client or "",
+                        ],
+                    ),
                 ]
             )
             yield buf.getvalue().encode()

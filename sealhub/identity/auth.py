@@ -194,7 +194,9 @@ async def create_organization(
         "org.create",
         "organization",
         org.id,
-        summary=f"创建组织 {org.name}（{org.code}）",
+        summary=audit.Summary(
+            f"创建组织 {org.name}（{org.code}）", f"Created organisation {org.name} ({org.code})"
+        ),
         after={"name": org.name, "code": org.code},
     )
     return org, member
@@ -303,7 +305,7 @@ async def join_organization(
         "member.join_request",
         "membership",
         member.id,
-        summary=f"{real_name} 申请加入组织",
+        summary=audit.Summary(f"{real_name} 申请加入组织", f"{real_name} asked to join"),
     )
     # admins see join requests live (bell) and may be notified by later channels
     await events.emit(
@@ -392,7 +394,7 @@ async def login(
             "auth.login",
             "user",
             user.id,
-            summary="登录",
+            summary=audit.Summary("登录", "Signed in"),
         )
     return SignedIn(token=token, session=sess, user=user)
 

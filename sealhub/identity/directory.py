@@ -135,7 +135,7 @@ async def update_organization(
         "org.update",
         "organization",
         org.id,
-        summary=f"修改组织信息 {org.name}",
+        summary=audit.Summary(f"修改组织信息 {org.name}", f"Updated organisation {org.name}"),
         before=before,
         after=after,
     )
@@ -290,7 +290,10 @@ async def create_unit(
         "org.unit_create",
         "org_unit",
         unit.id,
-        summary=f"新建组织单元 {name}（{code}），上级 {parent.name}",
+        summary=audit.Summary(
+            f"新建组织单元 {name}（{code}），上级 {parent.name}",
+            f"Created unit {name} ({code}) under {parent.name}",
+        ),
         after=_unit_fields(unit),
     )
     return _unit_out(unit, [])
@@ -329,7 +332,7 @@ async def update_unit(
         "org.unit_update",
         "org_unit",
         unit.id,
-        summary=f"修改组织单元 {unit.name}",
+        summary=audit.Summary(f"修改组织单元 {unit.name}", f"Updated unit {unit.name}"),
         before=before,
         after=_unit_fields(unit),
     )
@@ -374,7 +377,10 @@ async def move_unit(
         "org.unit_move",
         "org_unit",
         unit.id,
-        summary=f"将组织单元 {unit.name} 从 {old_parent.name} 移至 {parent.name}",
+        summary=audit.Summary(
+            f"将组织单元 {unit.name} 从 {old_parent.name} 移至 {parent.name}",
+            f"Moved unit {unit.name} from {old_parent.name} to {parent.name}",
+        ),
         before={"parent_id": old_parent.id},
         after={"parent_id": parent.id},
     )
@@ -430,7 +436,10 @@ async def delete_unit(session: AsyncSession, actor: Actor, unit_id: uuid.UUID) -
         "org.unit_delete",
         "org_unit",
         unit_id,
-        summary=f"删除组织单元 {before['name']}（{before['code']}）",
+        summary=audit.Summary(
+            f"删除组织单元 {before['name']}（{before['code']}）",
+            f"Deleted unit {before['name']} ({before['code']})",
+        ),
         before=before,
     )
 
@@ -470,15 +479,18 @@ async def set_supervisors(
     unit.updated_at = clock.now()
     await session.flush()
     out = await _one_unit_out(session, unit)
+    now_held = out.supervisors
     await audit.record(
         session,
         actor,
         "org.unit_supervisors",
         "org_unit",
         unit.id,
-        summary=f"设置 {unit.name} 的负责人："
-        + "；".join(
-            f"{s.title}={'、'.join(u.real_name for u in s.users)}" for s in out.supervisors
+        summary=audit.Summary(
+            f"设置 {unit.name} 的负责人："
+            + "；".join(f"{s.title}={'、'.join(u.real_name for u in s.users)}" for s in now_held),
+            f"Set the supervisors of {unit.name}: "
+            + "; ".join(f"{s.title}={', '.join(u.real_name for u in s.users)}" for s in now_held),
         ),
         before={"supervisors": [s.model_dump() for s in before.get(unit.id, [])]},
         after={"supervisors": [s.model_dump() for s in out.supervisors]},
@@ -532,7 +544,7 @@ async def upload_unit_logo(
         "org.unit_logo",
         "org_unit",
         unit.id,
-        summary=f"更新 {unit.name} 的标志图片",
+        summary=audit.Summary(f"更新 {unit.name} 的标志图片", f"Updated the logo of {unit.name}"),
         before={"logo_object_id": before},
         after={"logo_object_id": obj.id, "sha256": obj.sha256, "size": obj.size},
     )
@@ -727,7 +739,7 @@ async def create_role(
         "role.create",
         "role",
         role.id,
-        summary=f"新建角色 {name}",
+        summary=audit.Summary(f"新建角色 {name}", f"Created role {name}"),
         after=_role_fields(role),
     )
     await auth.invalidate_org(runtime, actor.org_id)
@@ -770,7 +782,7 @@ async def update_role(
         "role.update",
         "role",
         role.id,
-        summary=f"修改角色 {role.name}",
+        summary=audit.Summary(f"修改角色 {role.name}", f"Updated role {role.name}"),
         before=before,
         after=_role_fields(role),
     )
@@ -798,7 +810,7 @@ async def delete_role(
         "role.delete",
         "role",
         role_id,
-        summary=f"删除角色 {before['name']}",
+        summary=audit.Summary(f"删除角色 {before['name']}", f"Deleted role {before['name']}"),
         before=before,
     )
     await auth.invalidate_org(runtime, actor.org_id)
@@ -823,6 +835,11 @@ _ACTION_ZH = {
     MemberAction.APPROVE: "批准",
     MemberAction.DISABLE: "停用",
     MemberAction.ENABLE: "启用",
+}
+_ACTION_EN = {
+    MemberAction.APPROVE: "Approved",
+    MemberAction.DISABLE: "Disabled",
+    MemberAction.ENABLE: "Enabled",
 }
 
 
@@ -1150,7 +1167,10 @@ async def _add_member(
         "member.create",
         "membership",
         member.id,
-        summary=f"添加人员 {plan.real_name}（{plan.phone}）",
+        summary=audit.Summary(
+            f"添加人员 {plan.real_name}（{plan.phone}）",
+            f"Added member {plan.real_name} ({plan.phone})",
+        ),
         after={
             "real_name": plan.real_name,
             "phone": plan.phone,
@@ -1237,7 +1257,7 @@ async def update_member(
         "member.update",
         "membership",
         member.id,
-        summary=f"修改人员 {member.real_name}",
+        summary=audit.Summary(f"修改人员 {member.real_name}", f"Updated member {member.real_name}"),
         before=before,
         after=after,
     )
@@ -1266,7 +1286,10 @@ async def change_member_status(
         f"member.{action.value}",
         "membership",
         member.id,
-        summary=f"{_ACTION_ZH[action]}人员 {member.real_name}",
+        summary=audit.Summary(
+            f"{_ACTION_ZH[action]}人员 {member.real_name}",
+            f"{_ACTION_EN[action]} member {member.real_name}",
+        ),
         before={"status": before},
         after={"status": member.status},
     )
@@ -1327,7 +1350,7 @@ async def delete_member(
         "member.delete",
         "membership",
         member.id,
-        summary=f"删除人员 {member.real_name}",
+        summary=audit.Summary(f"删除人员 {member.real_name}", f"Deleted member {member.real_name}"),
         before=before,
     )
     await auth.invalidate_org(runtime, actor.org_id)
@@ -1347,7 +1370,9 @@ async def reset_member_password(
         "member.reset_password",
         "membership",
         member.id,
-        summary=f"重置 {member.real_name} 的密码",
+        summary=audit.Summary(
+            f"重置 {member.real_name} 的密码", f"Reset the password of {member.real_name}"
+        ),
     )
     return temp
 
@@ -1512,7 +1537,10 @@ async def import_members(
         "member.import",
         "membership",
         None,
-        summary=f"批量导入人员：成功 {len(created)} 行，失败 {len(problems)} 行",
+        summary=audit.Summary(
+            f"批量导入人员：成功 {len(created)} 行，失败 {len(problems)} 行",
+            f"Imported members: {len(created)} rows added, {len(problems)} rows failed",
+        ),
         after={"created": len(created), "failed": [p.model_dump() for p in problems]},
     )
     await auth.invalidate_org(runtime, actor.org_id)
@@ -1579,7 +1607,9 @@ async def create_api_key(
         "integration.apikey_create",
         "api_key",
         key.id,
-        summary=f"创建 API 密钥 {name}（{key.prefix}…）",
+        summary=audit.Summary(
+            f"创建 API 密钥 {name}（{key.prefix}…）", f"Created API key {name} ({key.prefix}…)"
+        ),
         after={"name": name, "prefix": key.prefix, "permissions": perms, "expires_at": expires_at},
     )
     out = (await _api_keys_out(session, actor.org_id, [key]))[0]
@@ -1617,7 +1647,10 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID)
         "integration.apikey_revoke",
         "api_key",
         key.id,
-        summary=f"吊销 API 密钥 {key.name}（{key.prefix}…）",
+        summary=audit.Summary(
+            f"吊销 API 密钥 {key.name}（{key.prefix}…）",
+            f"Revoked API key {key.name} ({key.prefix}…)",
+        ),
         before={"revoked_at": None},
         after={"revoked_at": key.revoked_at},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,8 +33,25 @@ class AuditEntry(IdMixin, Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     client: Mapped[str | None] = mapped_column(String(255))
     summary: Mapped[str] = mapped_column(String(500), default="")
+    summary_en: Mapped[str] = mapped_column(String(500), default="")
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What an entry says, in both console languages (rendered by the caller)."""
+
+    zh: str
+    en: str
+
+    def in_locale(self, locale: str) -> str:
+        return self.en if locale.startswith("en") and self.en else self.zh
+
+
+def localized(entry: AuditEntry, locale: str) -> str:
+    """The entry's summary for a reader (entries without English fall back to Chinese)."""
+    return Summary(entry.summary, entry.summary_en).in_locale(locale)
 
 
 def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -49,7 +67,7 @@ async def record(
     target_type: str,
     target_id: uuid.UUID | str | None,
     *,
-    summary: str = "",
+    summary: Summary | str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     org_id: uuid.UUID | None = None,
@@ -67,7 +85,8 @@ async def record(
         target_id=str(target_id) if target_id is not None else None,
         ip=member.ip if member else None,
         client=(member.client or "")[:255] if member else None,
-        summary=summary[:500],
+        summary=(summary.zh if isinstance(summary, Summary) else summary)[:500],
+        summary_en=(summary.en if isinstance(summary, Summary) else "")[:500],
         before=_jsonable(before),
         after=_jsonable(after),
     )
@@ -104,5 +123,9 @@ def query(
         stmt = stmt.where(AuditEntry.at < until)
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(AuditEntry.summary.like(like) | AuditEntry.actor_name.like(like))
+        stmt = stmt.where(
+            AuditEntry.summary.like(like)
+            | AuditEntry.summary_en.like(like)
+            | AuditEntry.actor_name.like(like)
+        )
     return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

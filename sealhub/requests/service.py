@@ -148,7 +148,7 @@ async def create_flow(session: AsyncSession, actor: Actor, *, data: FlowIn) -> F
         "flows.create",
         "approval_flow",
         flow.family_id,
-        summary=f"新建审批流程“{flow.name}”",
+        summary=audit.Summary(f"新建审批流程“{flow.name}”", f"Created approval flow “{flow.name}”"),
         after=out.model_dump(mode="json"),
     )
     return out
@@ -175,7 +175,10 @@ async def update_flow(
         "flows.update",
         "approval_flow",
         flow.family_id,
-        summary=f"修改审批流程“{flow.name}”（第 {flow.version} 版）",
+        summary=audit.Summary(
+            f"修改审批流程“{flow.name}”（第 {flow.version} 版）",
+            f"Updated approval flow “{flow.name}” (version {flow.version})",
+        ),
         before=before.model_dump(mode="json"),
         after=out.model_dump(mode="json"),
     )
@@ -195,7 +198,9 @@ async def deactivate_flow(session: AsyncSession, actor: Actor, flow_id: uuid.UUI
         "flows.deactivate",
         "approval_flow",
         flow.family_id,
-        summary=f"停用审批流程“{flow.name}”",
+        summary=audit.Summary(
+            f"停用审批流程“{flow.name}”", f"Deactivated approval flow “{flow.name}”"
+        ),
         before={"active": True},
         after={"active": False},
     )
@@ -281,7 +286,10 @@ async def upload_document(
         "requests.upload_document",
         "document",
         doc.id,
-        summary=f"上传用印文件“{doc.filename}”（{doc.pages} 页）",
+        summary=audit.Summary(
+            f"上传用印文件“{doc.filename}”（{doc.pages} 页）",
+            f"Uploaded document “{doc.filename}” ({doc.pages} pages)",
+        ),
         after=out.model_dump(mode="json"),
     )
     return out
@@ -415,7 +423,10 @@ async def create_request(
         "requests.create",
         _TARGET,
         req.id,
-        summary=f"创建用章申请“{req.name}”（{req.number}）",
+        summary=audit.Summary(
+            f"创建用章申请“{req.name}”（{req.number}）",
+            f"Created application “{req.name}” ({req.number})",
+        ),
         after=created,
     )
     if plan is not None:
@@ -511,7 +522,10 @@ async def _finish_submit(
         "requests.submit",
         _TARGET,
         req.id,
-        summary=f"提交用章申请“{req.name}”（{req.number}），审批流程“{plan.flow.name}”",
+        summary=audit.Summary(
+            f"提交用章申请“{req.name}”（{req.number}），审批流程“{plan.flow.name}”",
+            f"Submitted application “{req.name}” ({req.number}) to flow “{plan.flow.name}”",
+        ),
         after=_snapshot(req),
     )
     await events.emit(session, "requests.submitted", _payload(req, items), org_id=req.org_id)
@@ -565,7 +579,10 @@ async def transfer(
         "requests.transfer",
         _TARGET,
         req.id,
-        summary=f"将申请“{req.name}”（{req.number}）的审批转交给{new.assignee_name}",
+        summary=audit.Summary(
+            f"将申请“{req.name}”（{req.number}）的审批转交给{new.assignee_name}",
+            f"Transferred the review of “{req.name}” ({req.number}) to {new.assignee_name}",
+        ),
         after={"task_id": str(new.id), "to_user_id": str(to_user_id)},
     )
     return await _detail(session, actor, req)
@@ -599,7 +616,10 @@ async def add_approver(
         "requests.add_approver",
         _TARGET,
         req.id,
-        summary=f"为申请“{req.name}”（{req.number}）加签{new.assignee_name}",
+        summary=audit.Summary(
+            f"为申请“{req.name}”（{req.number}）加签{new.assignee_name}",
+            f"Added approver {new.assignee_name} to “{req.name}” ({req.number})",
+        ),
         after={"task_id": str(new.id), "user_id": str(user_id)},
     )
     return await _detail(session, actor, req)
@@ -624,8 +644,10 @@ async def _decide(
     run_tasks = [t for t in await repo.tasks(req.id) if t.amendment_id == task.amendment_id]
     step_tasks = [t for t in run_tasks if t.step_index == task.step_index]
     outcome = engine.step_outcome(FlowMode(task.mode), [TaskStatus(t.status) for t in step_tasks])
-    word = "同意" if decision == TaskStatus.APPROVED else "驳回"
-    what = "追加次数" if amendment else "申请"
+    word, word_en = (
+        ("同意", "Approved") if decision == TaskStatus.APPROVED else ("驳回", "Rejected")
+    )
+    what, what_en = ("追加次数", "more presses for") if amendment else ("申请", "application")
     before_status = req.status
     if outcome != StepOutcome.PENDING:
         for t in run_tasks:
@@ -670,8 +692,12 @@ async def _decide(
         f"requests.{'approve' if decision == TaskStatus.APPROVED else 'reject'}",
         _TARGET,
         req.id,
-        summary=f"{word}{what}“{req.name}”（{req.number}）"
-        f"第 {task.step_index + 1} 步“{task.step_name}”",
+        summary=audit.Summary(
+            f"{word}{what}“{req.name}”（{req.number}）"
+            f"第 {task.step_index + 1} 步“{task.step_name}”",
+            f"{word_en} {what_en} “{req.name}” ({req.number}) at step {task.step_index + 1} "
+            f"“{task.step_name}”",
+        ),
         before={"status": before_status},
         after={"status": req.status, "task_id": str(task.id), "comment": comment},
     )
@@ -773,7 +799,10 @@ async def withdraw(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -
         "requests.withdraw",
         _TARGET,
         req.id,
-        summary=f"撤回用章申请“{req.name}”（{req.number}）",
+        summary=audit.Summary(
+            f"撤回用章申请“{req.name}”（{req.number}）",
+            f"Withdrew application “{req.name}” ({req.number})",
+        ),
         before={"status": before},
         after={"status": req.status},
     )
@@ -845,7 +874,11 @@ async def add_presses(
         "requests.add_presses",
         _TARGET,
         req.id,
-        summary=f"申请为“{req.name}”（{req.number}）的印章“{item.seal_name}”追加 {presses} 次",
+        summary=audit.Summary(
+            f"申请为“{req.name}”（{req.number}）的印章“{item.seal_name}”追加 {presses} 次",
+            f"Asked for {presses} more presses of “{item.seal_name}” "
+            f"on “{req.name}” ({req.number})",
+        ),
         after={"amendment_id": str(amendment.id), "presses": presses, "reason": reason},
     )
     return await _detail(session, actor, req)
@@ -869,7 +902,10 @@ async def end(
         "requests.end",
         _TARGET,
         req.id,
-        summary=f"提前结束用章申请“{req.name}”（{req.number}）：{reason}",
+        summary=audit.Summary(
+            f"提前结束用章申请“{req.name}”（{req.number}）：{reason}",
+            f"Ended application “{req.name}” ({req.number}) early: {reason}",
+        ),
         before={"status": before},
         after={"status": req.status},
     )
@@ -897,7 +933,8 @@ async def change_window(
     req.updated_at = clock.now()
     await session.flush()
     fmt = "%Y-%m-%d %H:%M"
-    span = f"{valid_from.astimezone(LOCAL_TZ):{fmt}} 至 {valid_until.astimezone(LOCAL_TZ):{fmt}}"
+    start, end = valid_from.astimezone(LOCAL_TZ), valid_until.astimezone(LOCAL_TZ)
+    span, span_en = f"{start:{fmt}} 至 {end:{fmt}}", f"{start:{fmt}} – {end:{fmt}}"
     _event(session, actor, req, "change_window", req.status, req.status, comment=span)
     await audit.record(
         session,
@@ -905,7 +942,10 @@ async def change_window(
         "requests.change_window",
         _TARGET,
         req.id,
-        summary=f"调整用章申请“{req.name}”（{req.number}）有效期为 {span}",
+        summary=audit.Summary(
+            f"调整用章申请“{req.name}”（{req.number}）有效期为 {span}",
+            f"Changed the window of “{req.name}” ({req.number}) to {span_en}",
+        ),
         before=before,
         after={"valid_from": valid_from, "valid_until": valid_until},
     )
@@ -926,7 +966,10 @@ async def archive(session: AsyncSession, actor: Actor, request_id: uuid.UUID) ->
         "requests.archive",
         _TARGET,
         req.id,
-        summary=f"归档用章申请“{req.name}”（{req.number}）",
+        summary=audit.Summary(
+            f"归档用章申请“{req.name}”（{req.number}）",
+            f"Archived application “{req.name}” ({req.number})",
+        ),
         before={"status": before},
         after={"status": req.status},
     )
@@ -970,7 +1013,10 @@ async def check_hand_out(
         "requests.hand_out",
         _TARGET,
         req.id,
-        summary=f"为用章申请“{req.name}”（{req.number}）外借印章“{item.seal_name}”",
+        summary=audit.Summary(
+            f"为用章申请“{req.name}”（{req.number}）外借印章“{item.seal_name}”",
+            f"Handed out seal “{item.seal_name}” for “{req.name}” ({req.number})",
+        ),
         after={"seal_id": str(seal_id), "status": req.status},
     )
 
@@ -1022,7 +1068,10 @@ async def upload_photo(
         "requests.upload_photo",
         _TARGET,
         req.id,
-        summary=f"上传用章申请“{req.name}”（{req.number}）的盖章照片“{photo.filename}”",
+        summary=audit.Summary(
+            f"上传用章申请“{req.name}”（{req.number}）的盖章照片“{photo.filename}”",
+            f"Uploaded stamped-page photo “{photo.filename}” for “{req.name}” ({req.number})",
+        ),
         after={"photo_id": str(photo.id), "sha256": photo.sha256},
     )
     await _maybe_complete(session, actor, req)
@@ -1083,7 +1132,10 @@ async def _maybe_complete(session: AsyncSession, actor: Actor, req: StampRequest
         "requests.complete",
         _TARGET,
         req.id,
-        summary=f"用章申请“{req.name}”（{req.number}）印章已全部归还并上传照片，自动完成",
+        summary=audit.Summary(
+            f"用章申请“{req.name}”（{req.number}）印章已全部归还并上传照片，自动完成",
+            f"Application “{req.name}” ({req.number}) completed: seals returned, photos in",
+        ),
         after={"status": req.status},
         org_id=req.org_id,
     )
@@ -1107,7 +1159,10 @@ async def expire_due(session: AsyncSession, now: datetime, *, limit: int = 500) 
             "requests.expire",
             _TARGET,
             req.id,
-            summary=f"用章申请“{req.name}”（{req.number}）已过有效期",
+            summary=audit.Summary(
+                f"用章申请“{req.name}”（{req.number}）已过有效期",
+                f"Application “{req.name}” ({req.number}) expired",
+            ),
             before={"status": before},
             after={"status": req.status},
             org_id=req.org_id,

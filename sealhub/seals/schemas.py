@@ -239,7 +239,8 @@ def type_name(seal_type: str, custom_type_name: str | None) -> TypeName:
     return TypeName(zh=zh, en=en)
 
 
-def status_zh(status: str | None) -> str:
+def status_label(status: str | None, locale: str = "zh-CN") -> str:
     if status is None:
-        return "无"
-    return _STATUS_LABELS[SealStatus(status)][0]
+        return "none" if locale.startswith("en") else "无"
+    zh, en, _ = _STATUS_LABELS[SealStatus(status)]
+    return en if locale.startswith("en") else zh

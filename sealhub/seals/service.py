@@ -46,7 +46,7 @@ from sealhub.seals.schemas import (
     SealOut,
     SealUpdate,
     StatusChangeOut,
-    status_zh,
+    status_label,
     type_name,
 )
 from sealhub.storage import service as storage_service
@@ -176,7 +176,9 @@ async def create_seal(session: AsyncSession, actor: Actor, *, data: SealCreate) 
         "seals.create",
         "seal",
         seal.id,
-        summary=f"登记印章“{seal.name}”（{seal.code}）",
+        summary=audit.Summary(
+            f"登记印章“{seal.name}”（{seal.code}）", f"Registered seal “{seal.name}” ({seal.code})"
+        ),
         after=_snapshot(seal, keeper_ids),
     )
     return await _detail(session, seal)
@@ -220,7 +222,9 @@ async def update_seal(
         "seals.update",
         "seal",
         seal.id,
-        summary=f"修改印章“{seal.name}”（{seal.code}）",
+        summary=audit.Summary(
+            f"修改印章“{seal.name}”（{seal.code}）", f"Updated seal “{seal.name}” ({seal.code})"
+        ),
         before=before,
         after=_snapshot(seal, keepers),
     )
@@ -248,9 +252,11 @@ async def change_status(
         "seals.change_status",
         "seal",
         seal.id,
-        summary=(
-            f"印章“{seal.name}”（{seal.code}）状态由“{status_zh(old)}”"
-            f"变更为“{status_zh(new)}”：{reason}"
+        summary=audit.Summary(
+            f"印章“{seal.name}”（{seal.code}）状态由“{status_label(old)}”"
+            f"变更为“{status_label(new)}”：{reason}",
+            f"Seal “{seal.name}” ({seal.code}) went from “{status_label(old, 'en')}” "
+            f"to “{status_label(new, 'en')}”: {reason}",
         ),
         before={"status": old},
         after={"status": new, "reason": reason},
@@ -298,7 +304,10 @@ async def set_image(
         "seals.set_image",
         "seal",
         seal.id,
-        summary=f"更新印章“{seal.name}”（{seal.code}）的印模图片",
+        summary=audit.Summary(
+            f"更新印章“{seal.name}”（{seal.code}）的印模图片",
+            f"Updated the image of seal “{seal.name}” ({seal.code})",
+        ),
         before=before,
         after={"image_object_id": obj.id, "sha256": obj.sha256},
     )
@@ -337,7 +346,7 @@ async def hand_out(
     if seal.kind != SealKind.PHYSICAL:
         raise NotPhysical()
     if seal.status != SealStatus.ACTIVE:
-        raise SealNotActive(current=status_zh(seal.status))
+        raise SealNotActive(current=status_label(seal.status))
     holder = await identity_service.member_info(session, actor.org_id, holder_id)
     if holder is None or holder.status != _ACTIVE_MEMBER:
         raise HolderNotMember()
@@ -365,14 +374,17 @@ async def hand_out(
     except IntegrityError as exc:
         # a concurrent hand-out of the same seal won the unique open_seal_id
         raise SealAlreadyOut() from exc
-    where = "外带" if carried_out else "内用"
+    where, where_en = ("外带", "carried out") if carried_out else ("内用", "in the office")
     await audit.record(
         session,
         actor,
         "seals.hand_out",
         "custody",
         record.id,
-        summary=f"将印章“{seal.name}”（{seal.code}）外借给{holder.real_name}（{where}）",
+        summary=audit.Summary(
+            f"将印章“{seal.name}”（{seal.code}）外借给{holder.real_name}（{where}）",
+            f"Handed seal “{seal.name}” ({seal.code}) to {holder.real_name} ({where_en})",
+        ),
         after=_custody_snapshot(record),
     )
     await events.emit(session, "seals.handed_out", _custody_payload(record), org_id=actor.org_id)
@@ -404,7 +416,10 @@ async def take_back(
         "seals.take_back",
         "custody",
         record.id,
-        summary=f"收回{holder}归还的印章“{seal.name}”（{seal.code}）",
+        summary=audit.Summary(
+            f"收回{holder}归还的印章“{seal.name}”（{seal.code}）",
+            f"Took back seal “{seal.name}” ({seal.code}) from {holder}",
+        ),
         before=before,
         after=_custody_snapshot(record),
     )

@@ -45,6 +45,24 @@ async def test_two_step_approval_records_everything(client, app):
     # the approval went out through the outbox
     audit = await w.admin.get("/api/v1/audit", params={"action": "requests.approve"})
     assert audit["total"] == 2
+    assert audit["items"][0]["summary"].startswith("同意申请“")
+    # the same entries for an English reader, searchable in either language
+    english = await w.admin.get(
+        "/api/v1/audit",
+        params={"action": "requests.approve", "q": "Approved application"},
+        headers={"Accept-Language": "en"},
+    )
+    assert english["total"] == 2
+    first = english["items"][0]["summary"]
+    assert first.startswith(f"Approved application “{req['name']}” ({req['number']}) at step ")
+    csv = await w.admin.call(
+        "GET", "/api/v1/audit/export.csv", params={"action": "requests.approve"}, expect=200
+    )
+    assert "同意申请“" in csv.text and "Approved application" not in csv.text
+    # a cell that a spreadsheet would run as a formula is exported as text
+    await add_member(w.admin, name="=1+2", roles=["employee"], unit_ids=[w.root])
+    csv = await w.admin.call("GET", "/api/v1/audit/export.csv", expect=200)
+    assert "'=1+2" in csv.text and ",=1+2" not in csv.text
     # second application of the day: next number
     second = await apply(w, submit=False)
     assert second["number"].endswith("-0002") and second["status"] == "draft"
