@@ -209,11 +209,12 @@ def test_journey_of_one_stamp(server):
     employee.do(
         "POST", f"/requests/{rid}/photos", 201, files={"file": ("page1.png", image(), "image/png")}
     )
-    keeper.do("POST", f"/custody/{custody['id']}/return", json={"note": "完好归还"})
+    keeper.do("POST", f"/custody/{custody['id']}/return", json={"note": "完好归还", "presses": 1})
     deadline = time.monotonic() + 10
     while (status := employee.do("GET", f"/requests/{rid}")["status"]) != "completed":
         assert time.monotonic() < deadline, f"still {status}"
         time.sleep(0.2)
+    assert employee.do("GET", f"/requests/{rid}")["items"][0]["presses_used"] == 1
 
     trail = auditor.do("GET", "/audit", params={"page_size": 200})["items"]
     by_action: dict[str, set[str]] = {}

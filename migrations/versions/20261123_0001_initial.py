@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 23:34:38.494350
+Create Date: 2026-11-23 23:39:22.650418
 """
 
 from collections.abc import Sequence
@@ -433,6 +433,7 @@ def upgrade() -> None:
         sa.Column("returned_at", sealhub.platform.db.base.UTCDateTime(), nullable=True),
         sa.Column("returned_to", sa.Uuid(), nullable=True),
         sa.Column("return_note", sa.String(length=500), nullable=False),
+        sa.Column("presses", sa.Integer(), nullable=True),
         sa.Column("open_seal_id", sa.Uuid(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("org_id", sa.Uuid(), nullable=False),

@@ -170,7 +170,9 @@ async def take_back(
     custody_id: uuid.UUID, body: schemas.ReturnIn, session: Db, actor: Custodian
 ) -> schemas.CustodyOut:
     """Record that a handed-out seal came back."""
-    return await seals_service.take_back(session, actor, custody_id, note=body.note)
+    return await seals_service.take_back(
+        session, actor, custody_id, note=body.note, presses=body.presses
+    )
 
 
 @router.get("/custody/overdue", response_model=Page[schemas.CustodyOut])

@@ -240,4 +240,6 @@ async def _build(http: httpx.AsyncClient) -> None:
         f"/requests/{done}/photos",
         files={"file": ("stamped.pdf", demo_pdf(1), "application/pdf")},
     )
-    await keeper_api.call("POST", f"/custody/{custody['id']}/return", json={"note": "已归还"})
+    await keeper_api.call(
+        "POST", f"/custody/{custody['id']}/return", json={"note": "已归还", "presses": 1}
+    )

@@ -1101,7 +1101,58 @@ async def seal_returned(session: AsyncSession, org_id: uuid.UUID, request_id: uu
         req = await RequestRepository(session, actor).tenant_get(request_id, lock=True)
     except RequestNotFound:
         return
+    await _count_presses(session, req)
     await _maybe_complete(session, actor, req)
+
+
+async def _count_presses(session: AsyncSession, req: StampRequest) -> None:
+    """Physical items' presses_used = what the keepers counted at the returns (recomputed, so
+    a redelivered event changes nothing); more than approved is flagged once."""
+    counted = await seals_service.pressed_for_request(session, req.org_id, req.id)
+    repo = RequestRepository(session, _system(req.org_id))
+    for item in await repo.items([req.id]):
+        if item.seal_kind != SealKind.PHYSICAL or item.seal_id not in counted:
+            continue
+        before, item.presses_used = item.presses_used, counted[item.seal_id]
+        if item.presses_used > item.presses >= before:
+            over = item.presses_used - item.presses
+            _event(
+                session,
+                None,
+                req,
+                "over_pressed",
+                req.status,
+                req.status,
+                comment=f"{item.seal_name}：{item.presses_used}/{item.presses}",
+            )
+            await audit.record(
+                session,
+                SystemActor(org_id=req.org_id),
+                "requests.over_pressed",
+                _TARGET,
+                req.id,
+                summary=audit.Summary(
+                    f"用章申请“{req.name}”（{req.number}）的印章“{item.seal_name}”"
+                    f"盖了 {item.presses_used} 次，超出批准的 {item.presses} 次",
+                    f"Seal “{item.seal_name}” was pressed {item.presses_used} times on "
+                    f"“{req.name}” ({req.number}), {over} more than the {item.presses} approved",
+                ),
+                before={"presses_used": before},
+                after={"presses_used": item.presses_used, "presses": item.presses},
+                org_id=req.org_id,
+            )
+            await events.emit(
+                session,
+                "requests.over_pressed",
+                {
+                    "org_id": str(req.org_id),
+                    "request_id": str(req.id),
+                    "seal_id": str(item.seal_id),
+                    "presses": item.presses,
+                    "presses_used": item.presses_used,
+                },
+                org_id=req.org_id,
+            )
 
 
 async def _maybe_complete(session: AsyncSession, actor: Actor, req: StampRequest) -> None:

@@ -88,6 +88,8 @@ class CustodyRecord(IdMixin, TenantMixin, Base):
     returned_at: Mapped[datetime | None] = mapped_column(default=None)
     returned_to: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
     return_note: Mapped[str] = mapped_column(String(500), default="")
+    # presses the keeper counted on the returned documents (None: not counted)
+    presses: Mapped[int | None] = mapped_column(default=None)
     # = seal_id while open, NULL once returned: a unique column that every database
     # enforces (NULLs never collide), so two racing hand-outs cannot both succeed
     open_seal_id: Mapped[uuid.UUID | None] = mapped_column(unique=True, default=None)

@@ -192,6 +192,22 @@ async def open_custody_for_request(
     return list((await session.execute(stmt)).scalars())
 
 
+async def pressed_for_request(
+    session: AsyncSession, org_id: uuid.UUID, request_id: uuid.UUID
+) -> dict[uuid.UUID, int]:
+    """Presses counted at the returns of an application's hand-outs, per seal."""
+    stmt = (
+        select(CustodyRecord.seal_id, func.sum(CustodyRecord.presses))
+        .where(
+            CustodyRecord.org_id == org_id,
+            CustodyRecord.request_id == request_id,
+            CustodyRecord.presses.is_not(None),
+        )
+        .group_by(CustodyRecord.seal_id)
+    )
+    return {seal_id: int(total or 0) for seal_id, total in (await session.execute(stmt)).all()}
+
+
 async def count_by_status(session: AsyncSession, actor: Actor) -> dict[str, int]:
     """Seals per status within what the actor may see."""
     visible = SealRepository(session, actor).readable().with_only_columns(Seal.id).subquery()

@@ -91,6 +91,8 @@ class HandOutIn(Strict):
 
 class ReturnIn(Strict):
     note: str = Field(default="", max_length=500)
+    # how many times the seal was pressed while out, as the keeper counts it on the documents
+    presses: int | None = Field(default=None, ge=0, le=100_000)
 
 
 # ---- out ----
@@ -162,6 +164,7 @@ class CustodyOut(BaseModel):
     returned_at: datetime | None
     returned_to: uuid.UUID | None
     returned_to_name: str | None
+    presses: int | None
     return_note: str
     overdue: bool
 

@@ -76,6 +76,15 @@ async def get_briefs(
     return {seal.id: _brief(seal, keepers) for seal, keepers in found}
 
 
+async def pressed_for_request(
+    session: AsyncSession, org_id: uuid.UUID, request_id: uuid.UUID
+) -> dict[uuid.UUID, int]:
+    """Presses the keepers counted when an application's seals came back, per seal."""
+    from sealhub.seals import repository
+
+    return await repository.pressed_for_request(session, org_id, request_id)
+
+
 async def open_custody_for_request(
     session: AsyncSession, org_id: uuid.UUID, request_id: uuid.UUID
 ) -> list[CustodyBrief]:
@@ -392,7 +401,12 @@ async def hand_out(
 
 
 async def take_back(
-    session: AsyncSession, actor: Actor, custody_id: uuid.UUID, *, note: str = ""
+    session: AsyncSession,
+    actor: Actor,
+    custody_id: uuid.UUID,
+    *,
+    note: str = "",
+    presses: int | None = None,
 ) -> CustodyOut:
     """A keeper records that a handed-out seal came back."""
     record = await CustodyRepository(session, actor).get_for_update(custody_id)
@@ -405,6 +419,7 @@ async def take_back(
     record.returned_at = clock.now()
     record.returned_to = actor.user_id
     record.return_note = note
+    record.presses = presses
     record.open_seal_id = None
     await session.flush()
     holder = (await identity_service.names(session, actor.org_id, [record.holder_id])).get(
@@ -417,8 +432,10 @@ async def take_back(
         "custody",
         record.id,
         summary=audit.Summary(
-            f"收回{holder}归还的印章“{seal.name}”（{seal.code}）",
-            f"Took back seal “{seal.name}” ({seal.code}) from {holder}",
+            f"收回{holder}归还的印章“{seal.name}”（{seal.code}）"
+            + (f"，清点盖章 {presses} 次" if presses is not None else ""),
+            f"Took back seal “{seal.name}” ({seal.code}) from {holder}"
+            + (f", {presses} presses counted" if presses is not None else ""),
         ),
         before=before,
         after=_custody_snapshot(record),
@@ -550,6 +567,7 @@ async def _custody_out(
                 returned_to=r.returned_to,
                 returned_to_name=names.get(r.returned_to, "") if r.returned_to else None,
                 return_note=r.return_note,
+                presses=r.presses,
                 overdue=_is_overdue(r, now),
             )
         )
@@ -656,6 +674,7 @@ def _custody_snapshot(r: CustodyRecord) -> dict[str, Any]:
         "returned_at": r.returned_at,
         "returned_to": r.returned_to,
         "return_note": r.return_note,
+        "presses": r.presses,
     }
 
 
@@ -670,6 +689,7 @@ def _custody_payload(r: CustodyRecord) -> dict[str, Any]:
         "handed_out_at": r.handed_out_at.isoformat(),
         "expected_return_at": (r.expected_return_at.isoformat() if r.expected_return_at else None),
         "returned_at": r.returned_at.isoformat() if r.returned_at else None,
+        "presses": r.presses,
     }
 
 

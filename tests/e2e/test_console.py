@@ -289,7 +289,9 @@ def test_sign_up_set_up_apply_approve_complete(
     drawer.locator(".el-table__row", has_text="法务部合同章").get_by_role(
         "button", name="归还"
     ).click()
-    phone.locator(".el-message-box").get_by_role("button", name="确定").click()
+    back = phone.locator(".return-dialog")
+    expect(back.locator(".el-input-number input")).to_have_value("1")  # the approved presses
+    back.get_by_role("button", name="确定").click()
     _toast(phone, "操作成功")
     # completion arrives through the outbox relay: reopen until it shows
     for _ in range(20):

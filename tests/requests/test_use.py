@@ -313,3 +313,33 @@ async def test_inboxes_search_and_pages(client, app):
     scoped = await w.colleague.get("/api/v1/requests", params={"box": "all"})
     assert scoped["total"] == 3
     assert first["seals"][0]["seal_name"] == "合同专用章"
+
+
+async def test_presses_counted_at_return_and_over_pressing(client, app):
+    w = await make_world(client, app)
+    req = await approve_all(w, await apply(w))
+    rid = req["id"]
+    approved = req["items"][0]["presses"]
+    custody = await hand_out(w, rid)
+    url = f"/api/v1/custody/{custody['id']}/return"
+    bad = await w.keeper.call("POST", url, json={"presses": -1}, expect=422)
+    assert bad.json()["code"] == "common.validation"
+    back = await w.keeper.post(url, json={"presses": approved + 2, "note": "多盖了"}, expect=200)
+    assert back["presses"] == approved + 2
+    for _ in range(3):
+        await worker.relay_once(app.state.runtime)
+    detail = await w.employee.get(f"/api/v1/requests/{rid}")
+    assert detail["items"][0]["presses_used"] == approved + 2
+    assert "over_pressed" in [e["action"] for e in detail["timeline"]]
+    flagged = await w.admin.get("/api/v1/audit", params={"action": "requests.over_pressed"})
+    assert flagged["total"] == 1 and f"{approved + 2} 次" in flagged["items"][0]["summary"]
+    # a redelivered return changes nothing and flags nothing twice
+    async with app.state.runtime.transaction() as session:
+        await requests_service.seal_returned(session, done_org(w), uuid.UUID(rid))
+    again = await w.admin.get("/api/v1/audit", params={"action": "requests.over_pressed"})
+    assert again["total"] == 1
+    assert (await w.employee.get(f"/api/v1/requests/{rid}"))["items"][0]["presses_used"] == (
+        approved + 2
+    )
+    history = await w.keeper.get(f"/api/v1/seals/{w.seal['id']}/custody")
+    assert history["items"][0]["presses"] == approved + 2

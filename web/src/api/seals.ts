@@ -70,6 +70,7 @@ export interface CustodyRecord {
   carried_out?: boolean
   note?: string | null
   return_note?: string | null
+  presses?: number | null
   overdue?: boolean
 }
 
@@ -102,6 +103,7 @@ export const sealHistory = async (id: ID, q: ListQuery = {}) =>
 export const sealCustody = async (id: ID, q: ListQuery & { open_only?: boolean } = {}, cfg?: AxiosRequestConfig) =>
   itemsOf(await get<MaybePage<CustodyRecord>>(`/seals/${id}/custody`, q, cfg))
 export const handOut = (id: ID, body: HandOutBody) => post<CustodyRecord>(`/seals/${id}/hand-out`, body)
-export const returnCustody = (custodyId: ID, note: string) => post<CustodyRecord>(`/custody/${custodyId}/return`, { note })
+export const returnCustody = (custodyId: ID, note: string, presses?: number | null) =>
+  post<CustodyRecord>(`/custody/${custodyId}/return`, presses == null ? { note } : { note, presses })
 export const overdueCustody = async (q: ListQuery = {}) =>
   itemsOf(await get<MaybePage<CustodyRecord>>('/custody/overdue', q))

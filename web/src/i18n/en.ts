@@ -77,6 +77,7 @@ const en: typeof zh = {
     requestId: 'Application', expectedReturn: 'Expected return', carriedOut: 'Taken off site', handedOutAt: 'Handed out', returnedAt: 'Returned',
     notReturned: 'Not returned', overdue: 'Overdue', list: 'Seals', handedOutBy: 'Handled by', action: 'Action', actor: 'By',
     returnConfirm: 'Confirm the seal has been returned?', selectRequest: 'Search by number or name',
+    returnPresses: 'Presses counted', returnPressesHint: 'Count the presses on the returned documents; more than approved is recorded in the audit trail', presses: 'Presses',
   },
   apply: {
     title: 'Apply to use seals', kind: 'Seal kind', name: 'Application name', seal: 'Seal', presses: 'Presses', reason: 'Purpose',
@@ -97,7 +98,7 @@ const en: typeof zh = {
     withdrawConfirm: 'Withdraw this application?', preview: 'Preview', previewFailed: 'Preview failed; download the file instead',
     page: 'Page {n} / {total}', step: 'Step', assignee: 'Approver', decidedAt: 'Decided', currentStep: 'Current step',
     prevPage: 'Previous', flow: 'Approval flow', pages: 'Pages',
-    actions: { create: 'Created', submit: 'Submitted', route: 'Routed', approve: 'Approved', reject: 'Rejected', withdraw: 'Withdrawn', use: 'In use', complete: 'Completed', end: 'Ended early', expire: 'Expired', archive: 'Archived', decide: 'Decided', transfer: 'Transferred', add_approver: 'Approver added', hand_out: 'Seal handed out', return: 'Seal returned', photos: 'Photos uploaded', upload_photo: 'Stamp photo uploaded', add_presses: 'More presses requested', amendment_approve: 'More presses approved', amendment_reject: 'More presses rejected', change_window: 'Validity changed' },
+    actions: { create: 'Created', submit: 'Submitted', route: 'Routed', approve: 'Approved', reject: 'Rejected', withdraw: 'Withdrawn', use: 'In use', complete: 'Completed', end: 'Ended early', expire: 'Expired', archive: 'Archived', decide: 'Decided', transfer: 'Transferred', add_approver: 'Approver added', hand_out: 'Seal handed out', return: 'Seal returned', photos: 'Photos uploaded', upload_photo: 'Stamp photo uploaded', add_presses: 'More presses requested', amendment_approve: 'More presses approved', amendment_reject: 'More presses rejected', change_window: 'Validity changed', over_pressed: 'Pressed over the limit' },
     nextPage: 'Next', zoomIn: 'Zoom in', zoomOut: 'Zoom out',
     submit: 'Submit', end: 'End early', endReason: 'Why end this application early?', archive: 'Archive', archiveConfirm: 'Archive this application?',
     changeWindow: 'Change validity', addPresses: 'Add presses', addPressesCount: 'Additional presses', addPressesReason: 'Reason',

@@ -71,6 +71,7 @@ export default {
     requestId: '关联申请', expectedReturn: '预计归还时间', carriedOut: '携带外出', handedOutAt: '借出时间', returnedAt: '归还时间',
     notReturned: '未归还', overdue: '逾期未还', list: '印章列表', handedOutBy: '经办人', action: '动作', actor: '操作人',
     returnConfirm: '确认该印章已归还？', selectRequest: '输入申请编号或名称搜索',
+    returnPresses: '清点盖章次数', returnPressesHint: '按归还的文件清点实际盖章次数；超出批准次数会记入审计', presses: '盖章次数',
   },
   apply: {
     title: '申请用章', kind: '用印类型', name: '申请名称', seal: '用印印章', presses: '用印次数', reason: '用印事由',
@@ -89,7 +90,7 @@ export default {
     transferTo: '转交给', addApproverUser: '加签人', withdrawConfirm: '确定撤回该申请吗？', preview: '文件预览',
     previewFailed: '文件预览失败，可下载后查看', page: '第 {n} / {total} 页', step: '环节', assignee: '审批人', decidedAt: '处理时间',
     currentStep: '当前环节', prevPage: '上一页', flow: '审批流程', pages: '盖章页码',
-    actions: { create: '创建', submit: '提交', route: '进入审批', approve: '同意', reject: '驳回', withdraw: '撤回', use: '开始用印', complete: '完成', end: '提前结束', expire: '过期', archive: '归档', decide: '审批', transfer: '转交', add_approver: '加签', hand_out: '外借印章', return: '归还印章', photos: '上传用印照片', upload_photo: '上传盖章照片', add_presses: '申请追加次数', amendment_approve: '同意追加次数', amendment_reject: '驳回追加次数', change_window: '调整有效期' },
+    actions: { create: '创建', submit: '提交', route: '进入审批', approve: '同意', reject: '驳回', withdraw: '撤回', use: '开始用印', complete: '完成', end: '提前结束', expire: '过期', archive: '归档', decide: '审批', transfer: '转交', add_approver: '加签', hand_out: '外借印章', return: '归还印章', photos: '上传用印照片', upload_photo: '上传盖章照片', add_presses: '申请追加次数', amendment_approve: '同意追加次数', amendment_reject: '驳回追加次数', change_window: '调整有效期', over_pressed: '超次用印' },
     nextPage: '下一页', zoomIn: '放大', zoomOut: '缩小',
     submit: '提交审批', end: '提前结束', endReason: '请输入提前结束的原因', archive: '归档', archiveConfirm: '确定归档该申请吗？',
     changeWindow: '调整有效期', addPresses: '追加次数', addPressesCount: '追加次数', addPressesReason: '追加原因',
