@@ -141,6 +141,7 @@ async def list_custody(
     rows, total = await seals_service.list_custody(
         session, actor, seal_id, open_only=open_only, paging=paging
     )
+    rows = await _numbered(session, actor, rows)
     return Page(items=rows, total=total, page=paging.page, page_size=paging.page_size)
 
 
@@ -162,7 +163,7 @@ async def hand_out(
     # the application must allow it (approved, names this seal, holder is the applicant);
     # a refusal rolls the hand-out back with the rest of the transaction
     await requests_service.check_hand_out(session, actor, body.request_id, seal_id, body.holder_id)
-    return custody
+    return (await _numbered(session, actor, [custody]))[0]
 
 
 @router.post("/custody/{custody_id}/return", response_model=schemas.CustodyOut)
@@ -170,13 +171,27 @@ async def take_back(
     custody_id: uuid.UUID, body: schemas.ReturnIn, session: Db, actor: Custodian
 ) -> schemas.CustodyOut:
     """Record that a handed-out seal came back."""
-    return await seals_service.take_back(
+    custody = await seals_service.take_back(
         session, actor, custody_id, note=body.note, presses=body.presses
     )
+    return (await _numbered(session, actor, [custody]))[0]
 
 
 @router.get("/custody/overdue", response_model=Page[schemas.CustodyOut])
 async def overdue(session: Db, actor: Reader, paging: PagingDep) -> Page[schemas.CustodyOut]:
     """Hand-outs past their expected return time, most overdue first."""
     rows, total = await seals_service.overdue_custody(session, actor, paging=paging)
+    rows = await _numbered(session, actor, rows)
     return Page(items=rows, total=total, page=paging.page, page_size=paging.page_size)
+
+
+async def _numbered(
+    session: Db, actor: Actor, rows: list[schemas.CustodyOut]
+) -> list[schemas.CustodyOut]:
+    """Custody records with the number of the application each served."""
+    ids = [r.request_id for r in rows if r.request_id]
+    found = await requests_service.numbers(session, actor.org_id, ids)
+    return [
+        r.model_copy(update={"request_number": found.get(r.request_id)}) if r.request_id else r
+        for r in rows
+    ]

@@ -273,6 +273,19 @@ async def next_request_seq(conn: AsyncConnection, org_id: uuid.UUID, day: date) 
     return int((await conn.execute(stmt)).scalar_one())
 
 
+async def request_numbers(
+    session: AsyncSession, org_id: uuid.UUID, request_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    if not request_ids:
+        return {}
+    rows = await session.execute(
+        select(StampRequest.id, StampRequest.number).where(
+            StampRequest.org_id == org_id, StampRequest.id.in_(list(set(request_ids)))
+        )
+    )
+    return {rid: number for rid, number in rows.all()}
+
+
 async def due_for_expiry(session: AsyncSession, now: datetime, limit: int) -> list[StampRequest]:
     """Approved or in-use applications of every organisation whose window has closed."""
     stmt = (

@@ -66,6 +66,7 @@ from sealhub.requests.repository import (
     due_for_expiry,
     next_request_seq,
     page,
+    request_numbers,
 )
 from sealhub.requests.schemas import (
     AmendmentOut,
@@ -977,6 +978,13 @@ async def archive(session: AsyncSession, actor: Actor, request_id: uuid.UUID) ->
 
 
 # ---- physical seals: hand-out, photos, return ----
+
+
+async def numbers(
+    session: AsyncSession, org_id: uuid.UUID, request_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Application numbers (SQ…) by id, for lists that show them next to other records."""
+    return await request_numbers(session, org_id, request_ids)
 
 
 async def check_hand_out(

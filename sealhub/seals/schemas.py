@@ -165,6 +165,8 @@ class CustodyOut(BaseModel):
     returned_to: uuid.UUID | None
     returned_to_name: str | None
     presses: int | None
+    # filled in by the API from the requests context (the seals context keeps only the id)
+    request_number: str | None = None
     return_note: str
     overdue: bool
 

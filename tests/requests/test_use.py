@@ -343,3 +343,5 @@ async def test_presses_counted_at_return_and_over_pressing(client, app):
     )
     history = await w.keeper.get(f"/api/v1/seals/{w.seal['id']}/custody")
     assert history["items"][0]["presses"] == approved + 2
+    assert history["items"][0]["request_number"] == req["number"]
+    assert back["request_number"] == req["number"]
