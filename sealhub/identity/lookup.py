@@ -39,6 +39,10 @@ class MemberInfo:
     unit_ids: tuple[uuid.UUID, ...]
 
 
+# built once: an alias sets up a proxy for every column, too slow to repeat per request
+_TARGET_UNIT = aliased(OrgUnit, name="target_unit")
+
+
 def _active() -> tuple[ColumnElement[bool], ...]:
     return (Membership.status == MemberStatus.ACTIVE, Membership.deleted_at.is_(None))
 
@@ -49,7 +53,7 @@ async def unit_chain(
     """The unit and its ancestors up to the root, nearest first, with supervisors.
 
     One round trip: a unit's materialised path starts with each ancestor's path."""
-    target = aliased(OrgUnit)
+    target = _TARGET_UNIT
     stmt = (
         select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.name, OrgUnit.path)
         .add_columns(UnitSupervisor.title, UnitSupervisor.user_id)
