@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.api.common import Page, idempotent, read_upload
 from sealhub.api.deps import Db, PagingDep, Require, RuntimeDep
@@ -186,7 +187,7 @@ async def overdue(session: Db, actor: Reader, paging: PagingDep) -> Page[schemas
 
 
 async def _numbered(
-    session: Db, actor: Actor, rows: list[schemas.CustodyOut]
+    session: AsyncSession, actor: Actor, rows: list[schemas.CustodyOut]
 ) -> list[schemas.CustodyOut]:
     """Custody records with the number of the application each served."""
     ids = [r.request_id for r in rows if r.request_id]

@@ -1109,16 +1109,18 @@ async def seal_returned(session: AsyncSession, org_id: uuid.UUID, request_id: uu
         req = await RequestRepository(session, actor).tenant_get(request_id, lock=True)
     except RequestNotFound:
         return
-    await _count_presses(session, req)
-    await _maybe_complete(session, actor, req)
+    items = await RequestRepository(session, actor).items([req.id])
+    await _count_presses(session, req, items)
+    await _maybe_complete(session, actor, req, items)
 
 
-async def _count_presses(session: AsyncSession, req: StampRequest) -> None:
+async def _count_presses(
+    session: AsyncSession, req: StampRequest, items: list[RequestItem]
+) -> None:
     """Physical items' presses_used = what the keepers counted at the returns (recomputed, so
     a redelivered event changes nothing); more than approved is flagged once."""
     counted = await seals_service.pressed_for_request(session, req.org_id, req.id)
-    repo = RequestRepository(session, _system(req.org_id))
-    for item in await repo.items([req.id]):
+    for item in items:
         if item.seal_kind != SealKind.PHYSICAL or item.seal_id not in counted:
             continue
         before, item.presses_used = item.presses_used, counted[item.seal_id]
@@ -1163,12 +1165,16 @@ async def _count_presses(session: AsyncSession, req: StampRequest) -> None:
             )
 
 
-async def _maybe_complete(session: AsyncSession, actor: Actor, req: StampRequest) -> None:
+async def _maybe_complete(
+    session: AsyncSession, actor: Actor, req: StampRequest, items: list[RequestItem] | None = None
+) -> None:
     """In use, every physical seal handed out and back, and photographed: completed."""
     if req.status != RequestStatus.IN_USE:
         return
     repo = RequestRepository(session, actor)
-    physical = [i for i in await repo.items([req.id]) if i.seal_kind == SealKind.PHYSICAL]
+    if items is None:
+        items = await repo.items([req.id])
+    physical = [i for i in items if i.seal_kind == SealKind.PHYSICAL]
     if not physical or not all(i.handed_out for i in physical):
         return
     if await seals_service.open_custody_for_request(session, req.org_id, req.id):

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from sealhub.platform.i18n import label_table
+from sealhub.platform.i18n import label, label_table
 from sealhub.seals.policy import SealKind, SealStatus, SealType
 
 __all__ = [
@@ -245,7 +245,5 @@ def type_name(seal_type: str, custom_type_name: str | None) -> TypeName:
 
 
 def status_label(status: str | None, locale: str = "zh-CN") -> str:
-    if status is None:
-        return "none" if locale.startswith("en") else "无"
-    zh, en, _ = _STATUS_LABELS[SealStatus(status)]
-    return en if locale.startswith("en") else zh
+    zh, en, _ = _STATUS_LABELS[SealStatus(status)] if status else ("无", "none", "")
+    return label(zh, en, locale)

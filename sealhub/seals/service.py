@@ -33,6 +33,7 @@ from sealhub.seals.policy import SealKind, SealStatus, SealType
 from sealhub.seals.repository import CustodyRepository, SealRepository
 from sealhub.seals.repository import keepers_of as _keepers_of
 from sealhub.seals.repository import open_custody_for_request as _open_custody
+from sealhub.seals.repository import pressed_for_request as _pressed_for_request
 from sealhub.seals.repository import seals_by_ids as _seals_by_ids
 from sealhub.seals.repository import seals_with_keepers as _seals_with_keepers
 from sealhub.seals.schemas import (
@@ -80,9 +81,7 @@ async def pressed_for_request(
     session: AsyncSession, org_id: uuid.UUID, request_id: uuid.UUID
 ) -> dict[uuid.UUID, int]:
     """Presses the keepers counted when an application's seals came back, per seal."""
-    from sealhub.seals import repository
-
-    return await repository.pressed_for_request(session, org_id, request_id)
+    return await _pressed_for_request(session, org_id, request_id)
 
 
 async def open_custody_for_request(

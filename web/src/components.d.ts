@@ -75,6 +75,7 @@ declare module 'vue' {
     ListTable: typeof import('./components/ListTable.vue')['default']
     MemberSelect: typeof import('./components/MemberSelect.vue')['default']
     PdfPreview: typeof import('./components/PdfPreview.vue')['default']
+    ReturnDialog: typeof import('./components/ReturnDialog.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
     SmsCodeButton: typeof import('./components/SmsCodeButton.vue')['default']
