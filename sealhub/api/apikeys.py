@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 
-from sealhub.api.common import Page
+from sealhub.api.common import Page, api_router
 from sealhub.api.deps import Db, PagingDep, Require, RuntimeDep
 from sealhub.identity import schemas
 from sealhub.identity import service as identity
 from sealhub.platform.actor import Actor
 
-router = APIRouter(tags=["api-keys"])
+router = api_router(tags=["api-keys"])
 
 Manager = Annotated[Actor, Depends(Require("integration.manage"))]
 

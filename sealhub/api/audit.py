@@ -9,17 +9,17 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from sealhub.api.common import Page
+from sealhub.api.common import Page, api_router
 from sealhub.api.deps import Db, PagingDep, Require
 from sealhub.platform import audit
 from sealhub.platform.actor import Actor
 
-router = APIRouter(tags=["audit"])
+router = api_router(tags=["audit"])
 Auditor = Annotated[Actor, Depends(Require("audit.read"))]
 EXPORT_LIMIT = 100_000
 

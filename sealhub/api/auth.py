@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
+from sealhub.api.common import api_router
 from sealhub.api.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -20,7 +21,7 @@ from sealhub.identity import service as identity
 from sealhub.platform.errors import Unauthenticated
 from sealhub.platform.runtime import Runtime
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = api_router("/auth", tags=["auth"])
 
 
 def _set_cookies(

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
-from fastapi import Request, UploadFile
+from fastapi import APIRouter, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
@@ -17,6 +17,13 @@ from sealhub.platform.actor import Actor
 from sealhub.platform.errors import PayloadTooLarge, ValidationFailed
 
 T = TypeVar("T")
+
+API_PREFIX = "/api/v1"
+
+
+def api_router(prefix: str = "", *, tags: list[str]) -> APIRouter:
+    """A context's routes under /api/v1; the app adds them to its own flat route list."""
+    return APIRouter(prefix=API_PREFIX + prefix, tags=list(tags))
 
 
 class StrictModel(BaseModel):

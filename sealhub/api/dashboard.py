@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 
 from sealhub.analytics import service as analytics
+from sealhub.api.common import api_router
 from sealhub.api.deps import CurrentActor, Db
 
-router = APIRouter(prefix="/dashboard", tags=["dashboard"])
+router = api_router("/dashboard", tags=["dashboard"])
 
 
 class StatusCount(BaseModel):

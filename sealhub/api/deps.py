@@ -31,10 +31,19 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed before the reply is sent."""
+    """One transaction per request, committed before the reply is sent.
+
+    Safe methods read on an autocommit connection with no transaction to open or commit;
+    the rare write one makes (an API key's last use) is still committed.
+    """
     runtime: Runtime = request.app.state.runtime
-    factory = runtime.db.read_sessions if request.method in SAFE_METHODS else runtime.db.sessions
-    async with factory() as session, session.begin():
+    if request.method in SAFE_METHODS:
+        async with runtime.db.read_sessions() as session:
+            yield session
+            if session.new or session.dirty or session.deleted:
+                await session.commit()
+        return
+    async with runtime.db.sessions() as session, session.begin():
         yield session
 
 

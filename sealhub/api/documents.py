@@ -6,15 +6,15 @@ import uuid
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Response, UploadFile
+from fastapi import Depends, File, Response, UploadFile
 
-from sealhub.api.common import read_upload
+from sealhub.api.common import api_router, read_upload
 from sealhub.api.deps import CurrentActor, Db, Require, RuntimeDep
 from sealhub.platform.actor import Actor
 from sealhub.requests import schemas
 from sealhub.requests import service as requests_service
 
-router = APIRouter(tags=["documents"])
+router = api_router(tags=["documents"])
 
 Applicant = Annotated[Actor, Depends(Require("request.create"))]
 

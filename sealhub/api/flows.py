@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 
-from sealhub.api.common import Page
+from sealhub.api.common import Page, api_router
 from sealhub.api.deps import Db, PagingDep, Require
 from sealhub.platform.actor import Actor
 from sealhub.requests import schemas
 from sealhub.requests import service as requests_service
 
-router = APIRouter(tags=["flows"])
+router = api_router(tags=["flows"])
 
 Reader = Annotated[Actor, Depends(Require("flow.read"))]
 Manager = Annotated[Actor, Depends(Require("flow.manage"))]

@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+from fastapi import Depends, File, Query, Response, UploadFile
 
-from sealhub.api.common import Page, read_upload
+from sealhub.api.common import Page, api_router, read_upload
 from sealhub.api.deps import Db, PagingDep, Require, RuntimeDep
 from sealhub.identity import schemas
 from sealhub.identity import service as identity
 from sealhub.platform.actor import Actor
 
-router = APIRouter(tags=["members"])
+router = api_router(tags=["members"])
 
 Reader = Annotated[Actor, Depends(Require("member.read"))]
 Manager = Annotated[Actor, Depends(Require("member.manage"))]

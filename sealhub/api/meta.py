@@ -5,14 +5,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from fastapi import APIRouter
-
 from sealhub import __version__
+from sealhub.api.common import api_router
 from sealhub.identity.models import MemberStatus
 from sealhub.platform.actor import DataScope
 from sealhub.platform.i18n import label_table
 
-router = APIRouter(prefix="/meta", tags=["meta"])
+router = api_router("/meta", tags=["meta"])
 
 _IDENTITY: dict[str, list[dict[str, Any]]] = {
     "member_status": label_table(

@@ -1,5 +1,5 @@
 """Plain ASGI middleware (Starlette's BaseHTTPMiddleware costs a task and a stream per
-request): request ids + structured access log, and an early refusal of oversized bodies."""
+request), one layer for everything the edge does."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import orjson
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sealhub.api.problems import MEDIA_TYPE, TYPE_BASE
@@ -24,9 +25,16 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-class AccessLog:
-    def __init__(self, app: ASGIApp) -> None:
+class Edge:
+    """The one middleware in front of the app: request id and access log, early refusal of
+    declared oversized bodies, gzip for clients that accept it (the compressor's per-request
+    wrapping is skipped for those that do not)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int, default_locale: str) -> None:
         self.app = app
+        self.compressed = GZipMiddleware(app, minimum_size=1400, compresslevel=6)
+        self.limit = limit
+        self.default_locale = default_locale
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -34,21 +42,25 @@ class AccessLog:
             return
         started = time.perf_counter()
         request_id = _header(scope, b"x-request-id") or ids.token(9)
+        request_id_header = (b"x-request-id", request_id[:200].encode("latin-1", "replace"))
         status = 500
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [
-                    *message["headers"],
-                    (b"x-request-id", request_id[:200].encode("latin-1", "replace")),
-                ]
+                message["headers"] = [*message.get("headers", ()), request_id_header]
             await send(message)
 
+        length = _header(scope, b"content-length")
         try:
-            await self.app(scope, receive, send_wrapper)
+            # room for multipart framing around the largest accepted file
+            if length and length.isdigit() and int(length) > self.limit + 1024 * 1024:
+                await self._refuse(scope, send_wrapper)
+            elif "gzip" in (_header(scope, b"accept-encoding") or ""):
+                await self.compressed(scope, receive, send_wrapper)
+            else:
+                await self.app(scope, receive, send_wrapper)
         finally:
             if access.isEnabledFor(logging.INFO):
                 client = scope.get("client")
@@ -63,24 +75,6 @@ class AccessLog:
                         "ip": client[0] if client else None,
                     },
                 )
-
-
-class BodyLimit:
-    """Refuse a declared body larger than the upload limit before reading it."""
-
-    def __init__(self, app: ASGIApp, *, limit: int, default_locale: str) -> None:
-        self.app = app
-        self.limit = limit
-        self.default_locale = default_locale
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = _header(scope, b"content-length")
-            # room for multipart framing around the largest accepted file
-            if length and length.isdigit() and int(length) > self.limit + 1024 * 1024:
-                await self._refuse(scope, send)
-                return
-        await self.app(scope, receive, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         locale = negotiate(_header(scope, b"accept-language"), self.default_locale)

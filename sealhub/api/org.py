@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from fastapi import Depends, File, Request, Response, UploadFile
 
-from sealhub.api.common import idempotent, read_upload
+from sealhub.api.common import api_router, idempotent, read_upload
 from sealhub.api.deps import Db, Require, RuntimeDep
 from sealhub.identity import schemas
 from sealhub.identity import service as identity
 from sealhub.platform.actor import Actor
 
-router = APIRouter(tags=["org"])
+router = api_router(tags=["org"])
 
 Reader = Annotated[Actor, Depends(Require("org.read"))]
 Manager = Annotated[Actor, Depends(Require("org.manage"))]

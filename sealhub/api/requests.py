@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import Depends, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
-from sealhub.api.common import Page, idempotent, read_upload
+from sealhub.api.common import Page, api_router, idempotent, read_upload
 from sealhub.api.deps import CurrentActor, Db, PagingDep, Require, RuntimeDep
 from sealhub.api.documents import attachment
 from sealhub.platform.actor import Actor
@@ -21,7 +21,7 @@ from sealhub.requests import schemas
 from sealhub.requests import service as requests_service
 from sealhub.requests.policy import RequestStatus, Urgency
 
-router = APIRouter(tags=["requests"])
+router = api_router(tags=["requests"])
 
 Applicant = Annotated[Actor, Depends(Require("request.create"))]
 Manager = Annotated[Actor, Depends(Require("request.manage"))]

@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
-from sealhub.api.common import Page, idempotent
+from sealhub.api.common import Page, api_router, idempotent
 from sealhub.api.deps import CurrentActor, Db, PagingDep, Require, RuntimeDep
 from sealhub.identity import schemas
 from sealhub.identity import service as identity
 from sealhub.platform.actor import Actor, DataScope
 
-router = APIRouter(tags=["roles"])
+router = api_router(tags=["roles"])
 
 Reader = Annotated[Actor, Depends(Require("role.read"))]
 Manager = Annotated[Actor, Depends(Require("role.manage"))]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import Depends, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sealhub.api.common import Page, idempotent, read_upload
+from sealhub.api.common import Page, api_router, idempotent, read_upload
 from sealhub.api.deps import Db, PagingDep, Require, RuntimeDep
 from sealhub.platform.actor import Actor
 from sealhub.requests import service as requests_service
@@ -17,7 +17,7 @@ from sealhub.seals import schemas
 from sealhub.seals import service as seals_service
 from sealhub.seals.schemas import SealKind, SealStatus, SealType
 
-router = APIRouter(tags=["seals"])
+router = api_router(tags=["seals"])
 
 Reader = Annotated[Actor, Depends(Require("seal.read"))]
 Manager = Annotated[Actor, Depends(Require("seal.manage"))]

@@ -11,13 +11,14 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import StreamingResponse
 
+from sealhub.api.common import api_router
 from sealhub.api.deps import CurrentActor, RuntimeDep
 from sealhub.platform.events import BUS_CHANNEL
 
-router = APIRouter(tags=["events"])
+router = api_router(tags=["events"])
 KEEPALIVE_SECONDS = 15.0
 
 

@@ -666,6 +666,21 @@ def _actor_from_bytes(raw: bytes) -> tuple[Actor, str]:
     return actor, str(data["csrf"])
 
 
+# decoded actors by their cached bytes: the shared cache stays the source of truth (a changed
+# entry is decoded anew), this only saves re-parsing the same bytes on every request
+_DECODED: dict[bytes, tuple[Actor, str]] = {}
+_DECODED_MAX = 4096
+
+
+def _decoded_actor(raw: bytes) -> tuple[Actor, str]:
+    hit = _DECODED.get(raw)
+    if hit is None:
+        if len(_DECODED) >= _DECODED_MAX:
+            _DECODED.clear()
+        hit = _DECODED[raw] = _actor_from_bytes(raw)
+    return hit
+
+
 @dataclass(frozen=True)
 class Authenticated:
     actor: Actor | None  # None: signed in but no active organisation
@@ -686,7 +701,7 @@ async def authenticate(session: AsyncSession, runtime: Runtime, token: str) -> A
     cached = await runtime.cache.get(f"actor:{token_hash}")
     if cached is not None:
         head, _, body = cached.partition(b"|")
-        actor, csrf = _actor_from_bytes(body)
+        actor, csrf = _decoded_actor(body)
         epoch = await runtime.cache.get(f"authz:{actor.org_id}") or b"0"
         if head == epoch:
             return Authenticated(actor, actor.user_id, csrf, token_hash)

@@ -20,7 +20,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from PIL import Image
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.identity import auth, errors, lookup, schemas
@@ -101,9 +101,32 @@ async def _org(session: AsyncSession, actor: Actor) -> Organization:
     return org
 
 
+_ORG_TABLE = Organization.__table__
+# a Core statement built once: the hottest read skips the ORM's identity map and loading
+_ORG_ROW = select(
+    _ORG_TABLE.c.id,
+    _ORG_TABLE.c.name,
+    _ORG_TABLE.c.code,
+    _ORG_TABLE.c.status,
+    _ORG_TABLE.c.settings,
+    _ORG_TABLE.c.created_at,
+).where(_ORG_TABLE.c.id == bindparam("org_id"))
+
+
 async def get_organization(session: AsyncSession, actor: Actor) -> schemas.OrgOut:
     """The actor's organisation with its settings."""
-    return _org_out(await _org(session, actor))
+    conn = await session.connection()
+    row = (await conn.execute(_ORG_ROW, {"org_id": actor.org_id})).first()
+    if row is None:  # the actor was built from an active membership of this org
+        raise errors.OrgCodeUnknown()
+    return schemas.OrgOut(
+        id=row.id,
+        name=row.name,
+        code=row.code,
+        status=row.status,
+        settings=dict(row.settings or {}),
+        created_at=row.created_at,
+    )
 
 
 async def update_organization(
