@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hmac
 from collections.abc import AsyncIterator
@@ -36,15 +37,16 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
     Safe methods read on an autocommit connection with no transaction to open or commit;
     the rare write one makes (an API key's last use) is still committed.
     """
-    runtime: Runtime = request.app.state.runtime
-    if request.method in SAFE_METHODS:
-        async with runtime.db.read_sessions() as session:
+    db = request.app.state.runtime.db
+    async with db.gate or contextlib.nullcontext():
+        if request.method in SAFE_METHODS:
+            async with db.read_sessions() as session:
+                yield session
+                if session.new or session.dirty or session.deleted:
+                    await session.commit()
+            return
+        async with db.sessions() as session, session.begin():
             yield session
-            if session.new or session.dirty or session.deleted:
-                await session.commit()
-        return
-    async with runtime.db.sessions() as session, session.begin():
-        yield session
 
 
 # scope="function": the commit runs before the response, so "done" is never a lie

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,8 +26,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+DEFAULT_POOL_SIZE = 15
+
+
 def make_engine(
-    url: str, *, pool_size: int = 15, max_overflow: int = 5, **kwargs: Any
+    url: str, *, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = 5, **kwargs: Any
 ) -> AsyncEngine:
     parsed = make_url(url)
     # no pre-ping: it costs a round trip per request; a dropped connection is invalidated
@@ -55,6 +59,13 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        # requests queue here, first come first served, for one of the pool's connections:
+        # a wait inside SQLAlchemy's async pool costs a task and a timer per waiter and, with
+        # many waiters, starves some for seconds. Overflow stays free for second connections
+        # (numbering, the relay), so a request holding one never waits behind its own kind.
+        self.gate: asyncio.Semaphore | None = None
+        if self.engine.dialect.name != "sqlite":
+            self.gate = asyncio.Semaphore(engine_kwargs.get("pool_size", DEFAULT_POOL_SIZE))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         # safe (GET) requests: no BEGIN/COMMIT round trips; a stray write still commits
         self.read_sessions = async_sessionmaker(
