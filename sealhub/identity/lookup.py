@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -14,6 +14,7 @@ from sealhub.identity.models import (
     Membership,
     MemberStatus,
     MemberUnit,
+    Organization,
     OrgUnit,
     Role,
     UnitSupervisor,
@@ -47,28 +48,37 @@ def _active() -> tuple[ColumnElement[bool], ...]:
     return (Membership.status == MemberStatus.ACTIVE, Membership.deleted_at.is_(None))
 
 
+# hot lookups of the create path are built once: building a statement and its cache key
+# costs more CPU than running it
+_UNIT_CHAIN = (
+    select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.name, OrgUnit.path)
+    .add_columns(UnitSupervisor.title, UnitSupervisor.user_id)
+    .select_from(OrgUnit)
+    .join(
+        _TARGET_UNIT,
+        (_TARGET_UNIT.org_id == bindparam("org_id")) & (_TARGET_UNIT.id == bindparam("unit_id")),
+    )
+    .outerjoin(
+        UnitSupervisor,
+        (UnitSupervisor.unit_id == OrgUnit.id) & (UnitSupervisor.org_id == bindparam("org_id")),
+    )
+    .where(OrgUnit.org_id == bindparam("org_id"), _TARGET_UNIT.path.startswith(OrgUnit.path))
+    .order_by(OrgUnit.id, UnitSupervisor.sort, UnitSupervisor.id)
+)
+
+
 async def unit_chain(
     session: AsyncSession, org_id: uuid.UUID, unit_id: uuid.UUID
 ) -> list[UnitInfo]:
     """The unit and its ancestors up to the root, nearest first, with supervisors.
 
     One round trip: a unit's materialised path starts with each ancestor's path."""
-    target = _TARGET_UNIT
-    stmt = (
-        select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.name, OrgUnit.path)
-        .add_columns(UnitSupervisor.title, UnitSupervisor.user_id)
-        .select_from(OrgUnit)
-        .join(target, (target.org_id == org_id) & (target.id == unit_id))
-        .outerjoin(
-            UnitSupervisor,
-            (UnitSupervisor.unit_id == OrgUnit.id) & (UnitSupervisor.org_id == org_id),
-        )
-        .where(OrgUnit.org_id == org_id, target.path.startswith(OrgUnit.path))
-        .order_by(OrgUnit.id, UnitSupervisor.sort, UnitSupervisor.id)
-    )
+    params = {"org_id": org_id, "unit_id": unit_id}
     units: dict[uuid.UUID, tuple[uuid.UUID | None, str, str]] = {}
     supervisors: dict[uuid.UUID, dict[str, list[uuid.UUID]]] = {}
-    for uid, parent_id, name, path, title, holder in (await session.execute(stmt)).all():
+    for uid, parent_id, name, path, title, holder in (
+        await session.execute(_UNIT_CHAIN, params)
+    ).all():
         units[uid] = (parent_id, name, path)
         sups = supervisors.setdefault(uid, {})
         if title is not None:
@@ -114,21 +124,24 @@ async def member_info(
     return infos.get(user_id)
 
 
+_MEMBERS_INFO = (
+    select(Membership, MemberUnit.unit_id)
+    .outerjoin(MemberUnit, MemberUnit.membership_id == Membership.id)
+    .where(
+        Membership.org_id == bindparam("org_id"),
+        Membership.user_id.in_(bindparam("ids", expanding=True)),
+        Membership.deleted_at.is_(None),
+    )
+    .order_by(Membership.id, MemberUnit.unit_id)
+)
+
+
 async def members_info(
     session: AsyncSession, org_id: uuid.UUID, user_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, MemberInfo]:
     if not user_ids:
         return {}
-    rows = await session.execute(
-        select(Membership, MemberUnit.unit_id)
-        .outerjoin(MemberUnit, MemberUnit.membership_id == Membership.id)
-        .where(
-            Membership.org_id == org_id,
-            Membership.user_id.in_(list(set(user_ids))),
-            Membership.deleted_at.is_(None),
-        )
-        .order_by(Membership.id, MemberUnit.unit_id)
-    )
+    rows = await session.execute(_MEMBERS_INFO, {"org_id": org_id, "ids": list(set(user_ids))})
     by_id: dict[uuid.UUID, Membership] = {}
     units: dict[uuid.UUID, list[uuid.UUID]] = {}
     for member, unit_id in rows.all():
@@ -183,15 +196,14 @@ async def unit_exists(session: AsyncSession, org_id: uuid.UUID, unit_id: uuid.UU
     return found is not None
 
 
-async def org_settings(session: AsyncSession, org_id: uuid.UUID) -> dict[str, object]:
-    from sealhub.identity.models import Organization
+_ORG_SETTINGS = select(Organization.settings).where(Organization.id == bindparam("org_id"))
 
-    org = await session.get(Organization, org_id)
-    return dict(org.settings or {}) if org else {}
+
+async def org_settings(session: AsyncSession, org_id: uuid.UUID) -> dict[str, object]:
+    found = await session.scalar(_ORG_SETTINGS, {"org_id": org_id})
+    return dict(found or {})
 
 
 async def org_exists_named(session: AsyncSession, name: str) -> bool:
-    from sealhub.identity.models import Organization
-
     found = await session.scalar(select(Organization.id).where(Organization.name == name))
     return found is not None

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, func, or_, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -43,6 +43,17 @@ async def page(
     return list(rows), int(total or 0)
 
 
+# built once: the create path runs these on every application
+_ACTIVE_FLOWS = select(ApprovalFlow).where(
+    ApprovalFlow.org_id == bindparam("org_id"),
+    ApprovalFlow.is_current.is_(True),
+    ApprovalFlow.active.is_(True),
+)
+_DOCUMENTS_BY_IDS = select(Document).where(
+    Document.org_id == bindparam("org_id"), Document.id.in_(bindparam("ids", expanding=True))
+)
+
+
 class FlowRepository(TenantRepository[ApprovalFlow]):
     model = ApprovalFlow
     not_found = FlowNotFound
@@ -66,8 +77,8 @@ class FlowRepository(TenantRepository[ApprovalFlow]):
         return row
 
     async def active_current(self) -> list[ApprovalFlow]:
-        stmt = self.current().where(ApprovalFlow.active.is_(True))
-        return list((await self.session.execute(stmt)).scalars())
+        result = await self.session.execute(_ACTIVE_FLOWS, {"org_id": self.actor.org_id})
+        return list(result.scalars())
 
     async def versions(self, family_id: uuid.UUID) -> list[ApprovalFlow]:
         stmt = self.tenant().where(ApprovalFlow.family_id == family_id)
@@ -81,8 +92,8 @@ class DocumentRepository(TenantRepository[Document]):
     async def by_ids(self, ids: Sequence[uuid.UUID]) -> list[Document]:
         if not ids:
             return []
-        stmt = self.tenant().where(Document.id.in_(list(ids)))
-        return list((await self.session.execute(stmt)).scalars())
+        params = {"org_id": self.actor.org_id, "ids": list(ids)}
+        return list((await self.session.execute(_DOCUMENTS_BY_IDS, params)).scalars())
 
     async def of_request(self, request_id: uuid.UUID) -> list[Document]:
         stmt = (
@@ -247,30 +258,46 @@ class RequestRepository(TenantRepository[StampRequest]):
         return bool(await self.session.scalar(stmt))
 
 
-async def next_request_seq(conn: AsyncConnection, org_id: uuid.UUID, day: date) -> int:
-    """Add one to the organisation's counter for `day` (1 when it is the day's first) in one
-    atomic statement; the row stays locked until `conn`'s transaction ends."""
-    if conn.dialect.name in ("mysql", "mariadb"):
+_SEQ_UPSERTS: dict[str, Any] = {}
+
+
+def _seq_upsert(dialect: str) -> Any:
+    """The counter upsert for a dialect, built once."""
+    stmt = _SEQ_UPSERTS.get(dialect)
+    if stmt is not None:
+        return stmt
+    org_id: BindParameter[uuid.UUID] = bindparam("org_id")
+    day: BindParameter[date] = bindparam("day")
+    if dialect in ("mysql", "mariadb"):
         # no RETURNING with ON DUPLICATE KEY UPDATE: LAST_INSERT_ID(expr) hands the new value
         # back in the reply's insert id (cursor.lastrowid), so no second round trip
-        upsert = (
+        stmt = (
             mysql.insert(RequestCounter)
             .values(org_id=org_id, day=day, seq=func.last_insert_id(1))
             .on_duplicate_key_update(seq=func.last_insert_id(RequestCounter.seq + 1))
         )
-        result = await conn.execute(upsert)
-        return int(result.lastrowid)
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = (
-        insert(RequestCounter)
-        .values(org_id=org_id, day=day, seq=1)
-        .on_conflict_do_update(
-            index_elements=[RequestCounter.org_id, RequestCounter.day],
-            set_={"seq": RequestCounter.seq + 1},
+    else:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = (
+            insert(RequestCounter)
+            .values(org_id=org_id, day=day, seq=1)
+            .on_conflict_do_update(
+                index_elements=[RequestCounter.org_id, RequestCounter.day],
+                set_={"seq": RequestCounter.seq + 1},
+            )
+            .returning(RequestCounter.seq)
         )
-        .returning(RequestCounter.seq)
-    )
-    return int((await conn.execute(stmt)).scalar_one())
+    _SEQ_UPSERTS[dialect] = stmt
+    return stmt
+
+
+async def next_request_seq(conn: AsyncConnection, org_id: uuid.UUID, day: date) -> int:
+    """Add one to the organisation's counter for `day` (1 when it is the day's first) in one
+    atomic statement; the row stays locked until `conn`'s transaction ends."""
+    result = await conn.execute(_seq_upsert(conn.dialect.name), {"org_id": org_id, "day": day})
+    if conn.dialect.name in ("mysql", "mariadb"):
+        return int(result.lastrowid)
+    return int(result.scalar_one())
 
 
 async def request_numbers(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.platform.actor import Actor, DataScope
@@ -148,20 +148,27 @@ async def keepers_of(
     return found
 
 
+# built once (the create path runs it on every application)
+_SEALS_WITH_KEEPERS = (
+    select(Seal, SealKeeper.user_id)
+    .outerjoin(
+        SealKeeper,
+        (SealKeeper.seal_id == Seal.id) & (SealKeeper.org_id == bindparam("org_id")),
+    )
+    .where(Seal.org_id == bindparam("org_id"), Seal.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Seal.id, SealKeeper.created_at, SealKeeper.id)
+)
+
+
 async def seals_with_keepers(
     session: AsyncSession, org_id: uuid.UUID, seal_ids: list[uuid.UUID]
 ) -> list[tuple[Seal, list[uuid.UUID]]]:
     """Seals by id with their keepers (oldest first), in one round trip."""
     if not seal_ids:
         return []
-    stmt = (
-        select(Seal, SealKeeper.user_id)
-        .outerjoin(SealKeeper, (SealKeeper.seal_id == Seal.id) & (SealKeeper.org_id == org_id))
-        .where(Seal.org_id == org_id, Seal.id.in_(list(set(seal_ids))))
-        .order_by(Seal.id, SealKeeper.created_at, SealKeeper.id)
-    )
+    params = {"org_id": org_id, "ids": list(set(seal_ids))}
     found: dict[uuid.UUID, tuple[Seal, list[uuid.UUID]]] = {}
-    for seal, keeper_id in (await session.execute(stmt)).all():
+    for seal, keeper_id in (await session.execute(_SEALS_WITH_KEEPERS, params)).all():
         keepers = found.setdefault(seal.id, (seal, []))[1]
         if keeper_id is not None:
             keepers.append(keeper_id)
