@@ -52,6 +52,8 @@ import seed  # noqa: E402
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 BARE_POOL = 15
+# benchmarks/layers.py: the framework and toolkit under SealHub, each doing bare's work
+LAYERS = ("fastapi", "fastapi_dep", "starlette_sa", "fastapi_sa")
 
 
 @dataclass
@@ -277,35 +279,39 @@ def run(args: argparse.Namespace) -> tuple[list[Row], seed.Seeded]:
         seeded = seed.seed(settings)
         bodies = [json.dumps(seed.create_body(seeded, n)) for n in range(len(seeded.document_ids))]
         asyncio.run(_sql(database_url, "VACUUM ANALYZE"))
-        targets = [
-            ("bare", ["bare:app", "--app-dir", str(HERE)], bare_env(database_url, seeded.facts)),
+        env = bare_env(database_url, seeded.facts)
+        targets = [("bare", ["bare:app", "--app-dir", str(HERE)], env)]
+        if not args.no_layers:
+            targets += [(t, [f"layers:{t}", "--app-dir", str(HERE)], env) for t in LAYERS]
+        targets.append(
             (
                 "sealhub",
                 ["sealhub.app:create_app", "--factory"],
                 sealhub_env(settings, args.cache_url, not args.no_worker),
-            ),
-        ]
-        for target, cmd, env in targets:
-            ready = "/healthz" if target == "bare" else "/readyz"
-            with server(cmd, env, ready) as (base, pid):
+            )
+        )
+        for target, cmd, target_env in targets:
+            ready = "/readyz" if target == "sealhub" else "/healthz"
+            with server(cmd, target_env, ready) as (base, pid):
                 for sc in SCENARIOS:
-                    path = sc.bare_path if target == "bare" else sc.sealhub_path
-                    print(f"{sc.key:6} {target:8} ...", file=sys.stderr, flush=True)
+                    path = sc.sealhub_path if target == "sealhub" else sc.bare_path
+                    print(f"{sc.key:6} {target:12} ...", file=sys.stderr, flush=True)
                     results[(sc.key, target)] = measure(
                         base + path, sc, seeded.token, bodies, args, pid
                     )
-            if target == "bare":
+            if target != "sealhub":
                 between_targets(database_url)
     sealhub_sql = statement_counts(seeded.trace)
     rows: list[Row] = []
     for sc in SCENARIOS:
         bare = results[(sc.key, "bare")][0]
-        for target in ("bare", "sealhub"):
+        for target in [t for t, _, _ in targets]:
             res, cpu_ms = results[(sc.key, target)]
             ratio = passed = None
-            if target == "sealhub":
+            if target != "bare":
                 ratio = res.rps / bare.rps if bare.rps else 0.0
-                passed = ratio >= sc.min_ratio and res.errors == 0
+            if target == "sealhub":
+                passed = ratio is not None and ratio >= sc.min_ratio and res.errors == 0
                 if sc.max_p99_ms is not None:
                     passed = passed and res.p99_ms <= sc.max_p99_ms
             counts = sealhub_sql if target == "sealhub" else BARE_STATEMENTS
@@ -391,6 +397,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--no-worker", action="store_true", help="SEALHUB_RUN_WORKER=false (no outbox relay)"
+    )
+    parser.add_argument(
+        "--no-layers", action="store_true", help="skip the layer targets (benchmarks/layers.py)"
     )
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
     args = parser.parse_args()

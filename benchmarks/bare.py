@@ -17,8 +17,9 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -31,7 +32,7 @@ from starlette.routing import Route
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 FACTS: dict[str, Any] = orjson.loads(os.environ.get("BENCH_BARE_FACTS", "{}"))
-POOL: dict[str, asyncpg.Pool] = {}
+DB: dict[str, Db] = {}  # set by the lifespan
 
 SELECT_ORG = (
     "SELECT name, code, status, settings, created_by, id, created_at, updated_at "
@@ -92,21 +93,55 @@ def _iso(value: datetime | None) -> str | None:
     return value.replace(tzinfo=UTC).isoformat() if value else None
 
 
-async def get_org(request: Request) -> Response:
-    async with POOL["pg"].acquire() as conn:
+class Conn(Protocol):
+    """The four calls the handlers make: asyncpg's own names (an asyncpg connection is one)."""
+
+    async def fetchrow(self, query: str, *args: Any) -> Any: ...
+    async def fetchval(self, query: str, *args: Any) -> Any: ...
+    async def execute(self, query: str, *args: Any) -> Any: ...
+    async def executemany(self, command: str, args: Any) -> Any: ...
+
+
+class Db(Protocol):
+    def connect(self) -> AbstractAsyncContextManager[Conn]: ...
+    def transaction(self) -> AbstractAsyncContextManager[Conn]: ...
+
+
+class AsyncpgDb:
+    """asyncpg's pool: the bare handler's database."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    def connect(self) -> AbstractAsyncContextManager[Conn]:
+        return self.pool.acquire()  # type: ignore[no-any-return]
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Conn]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield conn
+
+
+async def org_reply(db: Db) -> dict[str, Any] | None:
+    async with db.connect() as conn:
         row = await conn.fetchrow(SELECT_ORG, uuid.UUID(FACTS["org_id"]))
     if row is None:
+        return None
+    return {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "code": row["code"],
+        "status": row["status"],
+        "settings": orjson.loads(row["settings"] or "{}"),
+        "created_at": _iso(row["created_at"]),
+    }
+
+
+async def get_org(request: Request) -> Response:
+    reply = await org_reply(DB["db"])
+    if reply is None:
         return JSONResponse({"detail": "not found"}, status_code=404)
-    return JSONResponse(
-        {
-            "id": str(row["id"]),
-            "name": row["name"],
-            "code": row["code"],
-            "status": row["status"],
-            "settings": orjson.loads(row["settings"] or "{}"),
-            "created_at": _iso(row["created_at"]),
-        }
-    )
+    return JSONResponse(reply)
 
 
 def _parse(body: dict[str, Any]) -> dict[str, Any]:
@@ -135,22 +170,28 @@ async def create_request(request: Request) -> Response:
         data = _parse(orjson.loads(await request.body()))
     except (KeyError, ValueError, TypeError) as exc:
         return JSONResponse({"detail": str(exc)}, status_code=422)
+    ip = request.client.host if request.client else None
+    client = request.headers.get("user-agent", "")[:255]
+    reply = await create_reply(DB["db"], data, ip, client)
+    return JSONResponse(reply, status_code=201)
+
+
+async def create_reply(db: Db, data: dict[str, Any], ip: str | None, client: str) -> dict[str, Any]:
+    """The application's rows in one transaction; the reply's JSON."""
     f = FACTS
     org_id = uuid.UUID(f["org_id"])
     actor_id = uuid.UUID(f["applicant_id"])
     actor_name = f["applicant_name"]
-    ip = request.client.host if request.client else None
-    client = request.headers.get("user-agent", "")[:255]
     now = datetime.now(UTC)
     at = naive_utc(now)
     req_id = new_id()
     prefix = f"SQ{now.astimezone(LOCAL_TZ):%Y%m%d}-"
     snapshot = orjson.dumps(f["flow_snapshot"]).decode()
     item_ids = [new_id() for _ in data["items"]]
-    async with POOL["pg"].acquire() as conn:
+    async with db.connect() as conn:
         seq = await conn.fetchval(NEXT_NUMBER, org_id, now.astimezone(LOCAL_TZ).date())
     number = f"{prefix}{seq:04d}"
-    async with POOL["pg"].acquire() as conn, conn.transaction():
+    async with db.transaction() as conn:
         await conn.execute(
             INSERT_REQUEST,
             number,
@@ -288,10 +329,7 @@ async def create_request(request: Request) -> Response:
             at,
             new_id(),
         )
-    return JSONResponse(
-        {"id": str(req_id), "number": number, "status": "in_review", **payload},
-        status_code=201,
-    )
+    return {"id": str(req_id), "number": number, "status": "in_review", **payload}
 
 
 async def healthz(request: Request) -> Response:
@@ -301,13 +339,15 @@ async def healthz(request: Request) -> Response:
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     size = int(os.environ.get("BENCH_BARE_POOL", "15"))
-    POOL["pg"] = await asyncpg.create_pool(
+    pool = await asyncpg.create_pool(
         os.environ["BENCH_BARE_DSN"], min_size=min(5, size), max_size=size
     )
+    DB["db"] = AsyncpgDb(pool)
     try:
         yield
     finally:
-        await POOL.pop("pg").close()
+        del DB["db"]
+        await pool.close()
 
 
 app = Starlette(

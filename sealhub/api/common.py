@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,11 +46,16 @@ async def idempotent(
     make: Callable[[], Awaitable[Any]],
     *,
     status_code: int = 201,
-) -> JSONResponse:
+) -> Response:
     """Run a create once per Idempotency-Key; a retry gets the stored reply."""
     key = request.headers.get("idempotency-key")
     if not key:
-        return JSONResponse(_jsonable(await make()), status_code=status_code)
+        value = await make()
+        if isinstance(value, BaseModel):  # straight to JSON bytes, no dict in between
+            return Response(
+                value.model_dump_json(), status_code=status_code, media_type="application/json"
+            )
+        return JSONResponse(_jsonable(value), status_code=status_code)
     if len(key) > 200:
         raise ValidationFailed(reason="Idempotency-Key longer than 200 characters")
     body = await request.body() if _is_json(request) else b""

@@ -10,7 +10,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, File, Query, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
 from sealhub.api.common import Page, api_router, idempotent, read_upload
@@ -60,7 +59,7 @@ async def list_requests(
 @router.post("/requests", status_code=201, response_model=Detail)
 async def create_request(
     body: schemas.RequestCreate, request: Request, session: Db, actor: Applicant
-) -> JSONResponse:
+) -> Response:
     """Apply to use seals; `submit: true` submits at once (send Idempotency-Key for retries)."""
     return await idempotent(
         request,

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, File, Query, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.api.common import Page, api_router, idempotent, read_upload
@@ -63,7 +62,7 @@ async def seal_options(
 @router.post("/seals", status_code=201, response_model=schemas.SealDetail)
 async def create_seal(
     body: schemas.SealCreate, request: Request, session: Db, actor: Manager
-) -> JSONResponse:
+) -> Response:
     """Register a seal (send Idempotency-Key to make retries safe)."""
     return await idempotent(
         request, session, actor, lambda: seals_service.create_seal(session, actor, data=body)
