@@ -8,6 +8,9 @@ postgresql+asyncpg://postgres@127.0.0.1:5432/test), migrates and seeds it in-pro
 
 - bare:    benchmarks/bare.py under uvicorn (1 worker), asyncpg pool of 15 (= SQLAlchemy's
            default 5 + 10 overflow), no auth, no validating reads;
+- layers:  benchmarks/layers.py, the bare handler's work on FastAPI, with a `yield`
+           dependency, through SQLAlchemy's execution layer, and both (skip: --no-layers);
+           what they leave of bare's speed is the most SealHub's code could keep;
 - sealhub: `sealhub.app:create_app` under uvicorn (1 worker), SEALHUB_LOG_LEVEL=WARNING,
            SEALHUB_RUN_WORKER=true (the outbox relay delivers its own events during the run),
            bearer session token of the applicant (actor cached in --cache-url).
