@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from sealhub.platform import clock, events, jobs
+from sealhub.platform.db import appends
 from sealhub.platform.runtime import Runtime
 
 log = logging.getLogger("sealhub.worker")
@@ -27,7 +28,7 @@ async def relay_once(runtime: Runtime, limit: int = 100) -> int:
             handlers = events.handlers_for(event.name)
             try:
                 if handlers:  # a savepoint only where a handler can fail (two round trips)
-                    async with session.begin_nested():
+                    async with appends.savepoint(session):
                         for handler in handlers:
                             await handler(session, event)
             except Exception as exc:

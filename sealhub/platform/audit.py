@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sealhub.platform import clock
 from sealhub.platform.actor import Actor, SystemActor
+from sealhub.platform.db import appends
 from sealhub.platform.db.base import Base, IdMixin
 from sealhub.platform.ids import new_id
 
@@ -71,29 +72,32 @@ async def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     org_id: uuid.UUID | None = None,
-) -> AuditEntry:
+) -> None:
     """Append one audit entry in the caller's transaction."""
     member = actor if isinstance(actor, Actor) else None
-    entry = AuditEntry(
-        id=new_id(),
-        org_id=org_id or actor.org_id,
-        actor_id=member.user_id if member else None,
-        actor_name=actor.name[:100],
-        api_key_id=member.api_key_id if member else None,
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id) if target_id is not None else None,
-        ip=member.ip if member else None,
-        client=(member.client or "")[:255] if member else None,
-        summary=(summary.zh if isinstance(summary, Summary) else summary)[:500],
-        summary_en=(summary.en if isinstance(summary, Summary) else "")[:500],
-        before=_jsonable(before),
-        after=_jsonable(after),
+    # written with the caller's next flush or commit, batched with the transaction's other
+    # entries (a failed write never leaves an entry, a committed one always has it)
+    appends.append(
+        session,
+        AuditEntry,
+        {
+            "id": new_id(),
+            "org_id": org_id or actor.org_id,
+            "at": clock.now(),
+            "actor_id": member.user_id if member else None,
+            "actor_name": actor.name[:100],
+            "api_key_id": member.api_key_id if member else None,
+            "action": action,
+            "target_type": target_type,
+            "target_id": str(target_id) if target_id is not None else None,
+            "ip": member.ip if member else None,
+            "client": (member.client or "")[:255] if member else None,
+            "summary": (summary.zh if isinstance(summary, Summary) else summary)[:500],
+            "summary_en": (summary.en if isinstance(summary, Summary) else "")[:500],
+            "before": _jsonable(before),
+            "after": _jsonable(after),
+        },
     )
-    # no flush here: the entry goes out with the caller's next flush or commit, batched with
-    # its other rows (a failed write never leaves an entry, a committed one always has it)
-    session.add(entry)
-    return entry
 
 
 def query(

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sealhub.platform import clock
+from sealhub.platform.db import appends
 from sealhub.platform.db.base import Base, IdMixin
 from sealhub.platform.ids import new_id
 
@@ -62,17 +63,22 @@ def handlers_for(name: str) -> list[Handler]:
 
 async def emit(
     session: AsyncSession, name: str, payload: dict[str, Any], *, org_id: uuid.UUID | None
-) -> OutboxEvent:
-    """Write an event in the caller's transaction."""
-    event = OutboxEvent(
-        id=new_id(),
-        name=name,
-        org_id=org_id,
-        payload=orjson.loads(orjson.dumps(payload)),
-        created_at=clock.now(),
+) -> None:
+    """Write an event in the caller's transaction (with its next flush or the commit)."""
+    appends.append(
+        session,
+        OutboxEvent,
+        {
+            "id": new_id(),
+            "name": name,
+            "org_id": org_id,
+            "payload": orjson.loads(orjson.dumps(payload)),
+            "created_at": clock.now(),
+            "delivered_at": None,
+            "attempts": 0,
+            "last_error": None,
+        },
     )
-    session.add(event)  # flushed with the caller's rows (its next flush or the commit)
-    return event
 
 
 def bus_message(event: OutboxEvent) -> bytes:

@@ -1,0 +1,118 @@
+"""Audit entries and outbox events skip the ORM but keep its transaction semantics."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from sealhub.platform import audit, events
+from sealhub.platform.actor import SystemActor
+from sealhub.platform.audit import AuditEntry
+from sealhub.platform.db import appends
+from sealhub.platform.events import OutboxEvent
+from sealhub.platform.runtime import Runtime
+
+
+class Boom(Exception):
+    pass
+
+
+def _runtime(app: FastAPI) -> Runtime:
+    runtime: Runtime = app.state.runtime
+    return runtime
+
+
+async def _count(runtime: Runtime, tag: str) -> dict[str, int]:
+    """Committed audit entries per target id and outbox events, for rows tagged `tag`."""
+    async with runtime.transaction() as session:
+        rows = await session.execute(
+            select(AuditEntry.target_id, func.count())
+            .where(AuditEntry.action == f"test.{tag}")
+            .group_by(AuditEntry.target_id)
+        )
+        counts = {str(target): int(n) for target, n in rows.all()}
+        counts["outbox"] = int(
+            await session.scalar(select(func.count()).where(OutboxEvent.name == f"test.{tag}")) or 0
+        )
+    return counts
+
+
+async def _record(session: object, tag: str, target: str) -> None:
+    await audit.record(
+        session,  # type: ignore[arg-type]
+        SystemActor(),
+        f"test.{tag}",
+        "test",
+        target,
+        summary=audit.Summary(f"测试 {target}", f"test {target}"),
+        after={"id": uuid.uuid4()},
+    )
+
+
+async def test_written_with_the_commit_and_dropped_with_a_rollback(app: FastAPI) -> None:
+    runtime, tag = _runtime(app), uuid.uuid4().hex[:8]
+    async with runtime.transaction() as session:
+        await _record(session, tag, "kept")
+        await events.emit(session, f"test.{tag}", {"n": 1}, org_id=None)
+    with pytest.raises(Boom):
+        async with runtime.transaction() as session:
+            await _record(session, tag, "dropped")
+            await events.emit(session, f"test.{tag}", {"n": 2}, org_id=None)
+            raise Boom
+    assert await _count(runtime, tag) == {"kept": 1, "outbox": 1}
+    async with runtime.transaction() as session:
+        entry = (
+            await session.execute(select(AuditEntry).where(AuditEntry.action == f"test.{tag}"))
+        ).scalar_one()
+        event = (
+            await session.execute(select(OutboxEvent).where(OutboxEvent.name == f"test.{tag}"))
+        ).scalar_one()
+    assert (entry.summary, entry.summary_en, entry.actor_name) == (
+        "测试 kept",
+        "test kept",
+        "system",
+    )
+    assert entry.at.tzinfo is not None and isinstance(entry.after, dict)
+    # (the app's relay may have delivered it already)
+    assert (event.payload, event.org_id, event.last_error) == ({"n": 1}, None, None)
+
+
+async def test_a_savepoint_keeps_the_rows_before_it_and_drops_its_own(app: FastAPI) -> None:
+    runtime, tag = _runtime(app), uuid.uuid4().hex[:8]
+    async with runtime.transaction() as session:
+        await _record(session, tag, "before")
+        with pytest.raises(Boom):
+            async with appends.savepoint(session):
+                await _record(session, tag, "inside-failed")
+                raise Boom
+        async with appends.savepoint(session):
+            await _record(session, tag, "inside-kept")
+        await _record(session, tag, "after")
+    assert await _count(runtime, tag) == {
+        "before": 1,
+        "inside-kept": 1,
+        "after": 1,
+        "outbox": 0,
+    }
+
+
+async def test_a_plain_savepoint_over_queued_rows_is_refused(app: FastAPI) -> None:
+    runtime, tag = _runtime(app), uuid.uuid4().hex[:8]
+    with pytest.raises(RuntimeError, match=r"appends\.savepoint"):
+        async with runtime.transaction() as session:
+            await _record(session, tag, "queued")
+            async with session.begin_nested():
+                pass
+    assert await _count(runtime, tag) == {"outbox": 0}
+
+
+async def test_a_flush_writes_them_before_a_query_in_the_same_transaction(app: FastAPI) -> None:
+    runtime, tag = _runtime(app), uuid.uuid4().hex[:8]
+    async with runtime.transaction() as session:
+        await _record(session, tag, "mine")
+        await appends.write(session)
+        seen = await session.scalar(select(func.count()).where(AuditEntry.action == f"test.{tag}"))
+    assert seen == 1
