@@ -12,6 +12,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from sealhub.platform.actor import Actor
+from sealhub.platform.db import appends
 from sealhub.platform.db.repository import TenantRepository
 from sealhub.requests.errors import DocumentNotFound, FlowNotFound, PhotoNotFound, RequestNotFound
 from sealhub.requests.models import (
@@ -228,6 +229,7 @@ class RequestRepository(TenantRepository[StampRequest]):
         return list((await self.session.execute(stmt)).scalars())
 
     async def events(self, request_id: uuid.UUID) -> list[RequestEvent]:
+        await appends.write(self.session)  # this transaction's own entries too
         stmt = (
             select(RequestEvent)
             .where(RequestEvent.org_id == self.actor.org_id, RequestEvent.request_id == request_id)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sealhub.identity import service as identity_service
 from sealhub.platform import audit, clock, events
 from sealhub.platform.actor import Actor, DataScope, SystemActor
+from sealhub.platform.db import appends
 from sealhub.platform.errors import Forbidden
 from sealhub.platform.ids import new_id
 from sealhub.requests import flows as engine
@@ -1720,12 +1721,11 @@ def _event(
     to_status: str | None,
     *,
     comment: str = "",
-) -> RequestEvent:
+) -> EventOut:
+    """One timeline entry, written with the transaction (append-only, see appends)."""
     system = actor is None or actor.user_id == _SYSTEM_USER
-    event = RequestEvent(
+    event = EventOut(
         id=new_id(),
-        org_id=req.org_id,
-        request_id=req.id,
         actor_id=None if system or actor is None else actor.user_id,
         actor_name="系统" if system or actor is None else actor.name[:100],
         action=action,
@@ -1734,7 +1734,9 @@ def _event(
         comment=comment[:1000],
         at=clock.now(),
     )
-    session.add(event)
+    appends.append(
+        session, RequestEvent, {**event.__dict__, "org_id": req.org_id, "request_id": req.id}
+    )
     return event
 
 
@@ -1872,7 +1874,7 @@ def _build_detail(
     *,
     docs: list[Document],
     photos: list[StampPhoto],
-    timeline: list[RequestEvent],
+    timeline: Sequence[RequestEvent | EventOut],
 ) -> RequestDetail:
     snapshot = req.flow_snapshot
     base = _out(req, parts.items)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from sealhub.platform import audit, events
+from sealhub.platform import audit, clock, events
 from sealhub.platform.actor import SystemActor
 from sealhub.platform.audit import AuditEntry
 from sealhub.platform.db import appends
 from sealhub.platform.events import OutboxEvent
+from sealhub.platform.ids import new_id
 from sealhub.platform.runtime import Runtime
+from sealhub.requests.models import RequestEvent, StampRequest
+from tests.builders import register_org
 
 
 class Boom(Exception):
@@ -116,3 +121,45 @@ async def test_a_flush_writes_them_before_a_query_in_the_same_transaction(app: F
         await appends.write(session)
         seen = await session.scalar(select(func.count()).where(AuditEntry.action == f"test.{tag}"))
     assert seen == 1
+
+
+async def test_they_may_reference_rows_flushed_in_the_same_transaction(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Written after the ORM's rows: a timeline entry of a request created in the same
+    transaction satisfies its foreign key (PostgreSQL and MariaDB enforce it at once)."""
+    admin = await register_org(client, app)
+    runtime, tag = _runtime(app), uuid.uuid4().hex[:8]
+    now = clock.now()
+    async with runtime.transaction() as session:
+        req = StampRequest(
+            id=new_id(),
+            org_id=uuid.UUID(admin.org_id),
+            number=f"T{tag}",
+            name="t",
+            valid_from=now,
+            valid_until=now + timedelta(days=1),
+            applicant_id=uuid.UUID(admin.user_id),
+        )
+        session.add(req)  # pending, not flushed: the commit's flush writes it first
+        appends.append(
+            session,
+            RequestEvent,
+            {
+                "id": new_id(),
+                "org_id": req.org_id,
+                "request_id": req.id,
+                "actor_id": None,
+                "actor_name": "t",
+                "action": f"test.{tag}",
+                "from_status": None,
+                "to_status": "draft",
+                "comment": "",
+                "at": now,
+            },
+        )
+    async with runtime.transaction() as session:
+        found = await session.scalar(
+            select(func.count()).where(RequestEvent.action == f"test.{tag}")
+        )
+    assert found == 1

@@ -1,10 +1,12 @@
-"""Append-only rows (audit entries, outbox events) written with the transaction.
+"""Append-only rows (audit entries, outbox events, request timelines) written with the
+transaction.
 
-They are never read back or changed by the transaction that writes them, so they skip the
-ORM's unit of work: each table's rows go out in one executemany just before the session's
-next flush or its commit (the ORM spends ~65 µs of bookkeeping per object). They have no
-foreign keys, so writing them ahead of the flushed ORM rows is safe. A rollback drops them
-with everything else; a savepoint's rollback drops the rows queued inside it.
+They are never changed by the transaction that writes them, so they skip the ORM's unit of
+work: each table's rows go out in one executemany right after the session's next flush, or
+at its commit (the ORM spends ~65 µs of bookkeeping per object). Written after the flushed
+ORM rows, they may reference rows created in the same transaction. A query that must see
+them in that transaction calls `write()` first. A rollback drops them with everything else;
+a savepoint's rollback drops the rows queued inside it.
 
 A savepoint must not start with rows queued outside it (they would be written inside it and
 lost with it): use `savepoint()`, which writes them first.
@@ -58,14 +60,16 @@ async def savepoint(session: AsyncSession) -> AsyncIterator[None]:
         yield
 
 
-@event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
     _write(session)
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    _write(session)
+    if session.info.get(_KEY):
+        session.flush()  # the ORM's rows first (after_flush then writes ours)
+        _write(session)  # a flush with nothing to do runs no after_flush
 
 
 @event.listens_for(Session, "after_transaction_create")
