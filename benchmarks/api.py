@@ -57,6 +57,8 @@ DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 BARE_POOL = 15
 # benchmarks/layers.py: the framework and toolkit under SealHub, each doing bare's work
 LAYERS = ("fastapi", "fastapi_dep", "starlette_sa", "fastapi_sa")
+# the latency goal also measured below saturation (open loop, see --paced-rate)
+PACED = ("bare", "sealhub")
 
 
 @dataclass
@@ -211,7 +213,13 @@ def cpu_seconds(pid: int) -> float:
 
 
 def measure(
-    url: str, scenario: Scenario, token: str, bodies: list[str], args: argparse.Namespace, pid: int
+    url: str,
+    scenario: Scenario,
+    token: str,
+    bodies: list[str],
+    args: argparse.Namespace,
+    pid: int,
+    rate: float | None = None,
 ) -> tuple[load.LoadResult, float]:
     """The load result and the server's CPU milliseconds per request during it."""
     sanity(url, scenario, token, bodies[0])
@@ -221,6 +229,7 @@ def measure(
         "bodies": bodies,
         "concurrency": args.concurrency,
         "tool": args.loadgen,
+        "rate": rate,
     }
     load.run(url, duration=args.warmup, **common)
     cpu = cpu_seconds(pid)
@@ -268,9 +277,12 @@ BARE_STATEMENTS = {
 }
 
 
-def run(args: argparse.Namespace) -> tuple[list[Row], seed.Seeded]:
+def run(
+    args: argparse.Namespace,
+) -> tuple[list[Row], seed.Seeded, dict[str, load.LoadResult]]:
     master_key = base64.b64encode(os.urandom(32)).decode()
     results: dict[tuple[str, str], tuple[load.LoadResult, float]] = {}
+    paced: dict[str, load.LoadResult] = {}
     with (
         seed.scratch_database(args.pg_url) as database_url,
         tempfile.TemporaryDirectory(prefix="sealhub-bench-") as data_dir,
@@ -302,6 +314,11 @@ def run(args: argparse.Namespace) -> tuple[list[Row], seed.Seeded]:
                     results[(sc.key, target)] = measure(
                         base + path, sc, seeded.token, bodies, args, pid
                     )
+                    if sc.max_p99_ms is not None and args.paced_rate and target in PACED:
+                        print(f"{sc.key:6} {target:12} paced ...", file=sys.stderr, flush=True)
+                        paced[target] = measure(
+                            base + path, sc, seeded.token, bodies, args, pid, args.paced_rate
+                        )[0]
             if target != "sealhub":
                 between_targets(database_url)
     sealhub_sql = statement_counts(seeded.trace)
@@ -336,7 +353,7 @@ def run(args: argparse.Namespace) -> tuple[list[Row], seed.Seeded]:
                     server_cpu_ms_per_req=round(cpu_ms, 2),
                 )
             )
-    return rows, seeded
+    return rows, seeded, paced
 
 
 def table(rows: list[Row]) -> str:
@@ -404,13 +421,20 @@ def main() -> int:
     parser.add_argument(
         "--no-layers", action="store_true", help="skip the layer targets (benchmarks/layers.py)"
     )
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=50,
+        help="also load create at this many requests/s over the connections (open loop, "
+        "Python client) for its latency below saturation; 0: skip",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
     args = parser.parse_args()
     if args.loadgen == "wrk" and not load.have_wrk():
         parser.error("wrk not found (apt-get install -y wrk)")
 
     load_before = os.getloadavg()[0]
-    rows, seeded = run(args)
+    rows, seeded, paced = run(args)
     load_after = os.getloadavg()[0]
     print()
     print(table(rows))
@@ -425,6 +449,20 @@ def main() -> int:
             f" bare {BARE_STATEMENTS[key]['total']}."
             f" In-process single {key}: {seeded.inproc_ms[key]:.1f} ms"
         )
+    if paced:
+        goal = next(sc.max_p99_ms for sc in SCENARIOS if sc.max_p99_ms is not None)
+        print(
+            f"\ncreate below saturation: {args.paced_rate:g} requests/s on a fixed schedule over "
+            f"{args.concurrency} connections (open loop, Python client; latency from the "
+            "scheduled start)"
+        )
+        for target, res in paced.items():
+            verdict = "PASS" if res.p99_ms <= goal and not res.errors else "FAIL"
+            print(
+                f"  {target:8} {res.requests / res.seconds:6.1f} req/s  p50 {res.p50_ms:7.1f} ms"
+                f"  p99 {res.p99_ms:7.1f} ms  max {res.max_ms:7.1f} ms  errors {res.errors}"
+                f"  (p99 <= {goal:g} ms: {verdict})"
+            )
     tool = rows[0].tool
     print(
         f"load: {tool}, {args.concurrency} connections, {args.duration:g}s after "
@@ -455,6 +493,10 @@ def main() -> int:
                     "bare_pool": BARE_POOL,
                 },
                 "rows": [asdict(r) for r in rows],
+                "paced_create": {
+                    "rate_per_s": args.paced_rate,
+                    **{t: asdict(r) for t, r in paced.items()},
+                },
                 "sealhub_sql": sql,
                 "sealhub_sql_text": {
                     k: [re.sub(r"\s+", " ", s)[:200] for s, _ in v] for k, v in seeded.trace.items()

@@ -51,10 +51,15 @@ def run(
     duration: float,
     concurrency: int,
     tool: str = "auto",
+    rate: float | None = None,
 ) -> LoadResult:
-    if tool == "wrk" or (tool == "auto" and have_wrk()):
+    """Closed loop (each connection sends as soon as it has its reply), or with `rate` an
+    open loop: requests start on a fixed schedule of `rate` per second spread over the
+    connections, latency counted from the scheduled start (no coordinated omission); the
+    Python client does that, wrk cannot."""
+    if rate is None and (tool == "wrk" or (tool == "auto" and have_wrk())):
         return _run_wrk(url, method, token, bodies, duration, concurrency)
-    return _run_python(url, method, token, bodies, duration, concurrency)
+    return _run_python(url, method, token, bodies, duration, concurrency, rate)
 
 
 # ---- wrk ----
@@ -142,7 +147,13 @@ def _run_wrk(
 
 
 def _run_python(
-    url: str, method: str, token: str, bodies: list[str], duration: float, concurrency: int
+    url: str,
+    method: str,
+    token: str,
+    bodies: list[str],
+    duration: float,
+    concurrency: int,
+    rate: float | None,
 ) -> LoadResult:
     with tempfile.TemporaryDirectory() as tmp:
         body_file = Path(tmp) / "bodies.json"
@@ -161,13 +172,20 @@ def _run_python(
             str(duration),
             "--concurrency",
             str(concurrency),
+            *(["--rate", str(rate)] if rate else []),
         ]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return LoadResult(**json.loads(out.strip().splitlines()[-1]))
 
 
 async def _python_load(
-    url: str, method: str, token: str, bodies: list[str], duration: float, concurrency: int
+    url: str,
+    method: str,
+    token: str,
+    bodies: list[str],
+    duration: float,
+    concurrency: int,
+    rate: float | None = None,
 ) -> LoadResult:
     headers = {
         "Authorization": f"Bearer {token}",
@@ -187,8 +205,13 @@ async def _python_load(
             i = n
             while time.perf_counter() < deadline:
                 body = encoded[i % len(encoded)] if method != "GET" else None
-                i += 1
                 t0 = time.perf_counter()
+                if rate:  # this connection's next slot on the schedule
+                    t0 = start + i / rate
+                    if t0 >= deadline:
+                        break
+                    await asyncio.sleep(max(0.0, t0 - time.perf_counter()))
+                i += concurrency if rate else 1
                 try:
                     r = await client.request(method, url, content=body)
                     ok = 200 <= r.status_code < 300
@@ -226,9 +249,12 @@ def main() -> None:
     parser.add_argument("--bodies", type=Path)
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rate", type=float, help="open loop: requests per second")
     args = parser.parse_args()
     bodies: list[str] = json.loads(args.bodies.read_text()) if args.bodies else []
-    coro = _python_load(args.url, args.method, args.token, bodies, args.duration, args.concurrency)
+    coro = _python_load(
+        args.url, args.method, args.token, bodies, args.duration, args.concurrency, args.rate
+    )
     try:
         import uvloop
     except ImportError:
