@@ -15,6 +15,7 @@ from sealhub.api.problems import locale_of
 from sealhub.identity import service as identity_service
 from sealhub.identity.errors import CsrfFailed, NoMembership
 from sealhub.platform.actor import Actor
+from sealhub.platform.db import appends
 from sealhub.platform.errors import Forbidden, Unauthenticated, ValidationFailed
 from sealhub.platform.runtime import Runtime
 
@@ -35,14 +36,14 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the reply is sent.
 
     Safe methods read on an autocommit connection with no transaction to open or commit;
-    the rare write one makes (an API key's last use) is still committed.
+    the rare write one makes (an API key's last use, an audit entry) is still committed.
     """
     db = request.app.state.runtime.db
     async with db.gate or contextlib.nullcontext():
         if request.method in SAFE_METHODS:
             async with db.read_sessions() as session:
                 yield session
-                if session.new or session.dirty or session.deleted:
+                if session.new or session.dirty or session.deleted or appends.pending(session):
                     await session.commit()
             return
         async with db.sessions() as session, session.begin():

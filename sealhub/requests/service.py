@@ -1735,7 +1735,7 @@ def _event(
         at=clock.now(),
     )
     appends.append(
-        session, RequestEvent, {**event.__dict__, "org_id": req.org_id, "request_id": req.id}
+        session, RequestEvent, {**event.model_dump(), "org_id": req.org_id, "request_id": req.id}
     )
     return event
 

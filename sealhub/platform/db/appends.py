@@ -46,6 +46,11 @@ def _write(session: Session) -> None:
         conn.execute(insert(model), rows)
 
 
+def pending(session: AsyncSession) -> bool:
+    """Whether rows are queued (a read-only unit of work that wrote some must commit)."""
+    return bool(session.sync_session.info.get(_KEY))
+
+
 async def write(session: AsyncSession) -> None:
     """Write the queued rows now."""
     if session.sync_session.info.get(_KEY):

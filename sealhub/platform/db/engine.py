@@ -61,8 +61,8 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         # requests queue here, first come first served, for one of the pool's connections:
         # a wait inside SQLAlchemy's async pool costs a task and a timer per waiter and, with
-        # many waiters, starves some for seconds. Overflow stays free for second connections
-        # (numbering, the relay), so a request holding one never waits behind its own kind.
+        # many waiters, starves some for seconds. The overflow is left to work outside
+        # requests (the relay, jobs); a request never holds two connections at once.
         self.gate: asyncio.Semaphore | None = None
         if self.engine.dialect.name != "sqlite":
             self.gate = asyncio.Semaphore(engine_kwargs.get("pool_size", DEFAULT_POOL_SIZE))
