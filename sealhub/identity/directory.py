@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from openpyxl import Workbook, load_workbook
 from PIL import Image
@@ -83,7 +83,18 @@ SCOPE_LABELS: dict[DataScope, tuple[str, str]] = {
 # ================================================================ organisation
 
 
-def _org_out(org: Organization) -> schemas.OrgOut:
+class _OrgFields(Protocol):
+    """An Organization, or a row of its columns."""
+
+    id: uuid.UUID
+    name: str
+    code: str
+    status: str
+    settings: dict[str, Any]
+    created_at: datetime
+
+
+def _org_out(org: _OrgFields) -> schemas.OrgOut:
     return schemas.OrgOut(
         id=org.id,
         name=org.name,
@@ -119,14 +130,7 @@ async def get_organization(session: AsyncSession, actor: Actor) -> schemas.OrgOu
     row = (await conn.execute(_ORG_ROW, {"org_id": actor.org_id})).first()
     if row is None:  # the actor was built from an active membership of this org
         raise errors.OrgCodeUnknown()
-    return schemas.OrgOut(
-        id=row.id,
-        name=row.name,
-        code=row.code,
-        status=row.status,
-        settings=dict(row.settings or {}),
-        created_at=row.created_at,
-    )
+    return _org_out(row)
 
 
 async def update_organization(
