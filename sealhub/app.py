@@ -81,10 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.run_worker:
             relay = asyncio.create_task(run_relay(runtime, stop))
             consumer = jobs.start_consumer(runtime.broker)
-        # startup objects (modules, models, routes) never die: keep the collector off them
+        # start-up objects (modules, models, routes) never die: keep the collector off them,
+        # and collect the young generation less often (a request allocates thousands)
         gc.collect()
         gc.freeze()
-        gc.set_threshold(20_000, 50, 100)
+        gc.set_threshold(10_000, 10, 10)
         try:
             yield
         finally:
