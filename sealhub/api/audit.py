@@ -102,9 +102,21 @@ def _cell(value: str) -> str:
 
 @router.get("/audit/export.csv")
 async def export_audit(session: Db, actor: Auditor, f: Filters) -> StreamingResponse:
-    """The filtered trail as CSV (UTF-8 with BOM so Excel opens Chinese text)."""
+    """The filtered trail as CSV (UTF-8 with BOM so Excel opens Chinese text). The export
+    itself is recorded (who took which part of the trail away)."""
     stmt = audit.query(actor.org_id, **f.model_dump()).limit(EXPORT_LIMIT)
     rows = list((await session.execute(stmt)).scalars())
+    await audit.record(
+        session,
+        actor,
+        "audit.export",
+        "audit_trail",
+        None,
+        summary=audit.Summary(
+            f"导出审计日志 {len(rows)} 条", f"Exported {len(rows)} audit entries"
+        ),
+        after={"filters": f.model_dump(mode="json", exclude_none=True), "rows": len(rows)},
+    )
 
     async def body() -> AsyncIterator[bytes]:
         buf = io.StringIO()

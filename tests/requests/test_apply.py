@@ -59,6 +59,12 @@ async def test_two_step_approval_records_everything(client, app):
         "GET", "/api/v1/audit/export.csv", params={"action": "requests.approve"}, expect=200
     )
     assert "同意申请“" in csv.text and "Approved application" not in csv.text
+    # the export is itself on the trail (written by a GET: its read session commits it)
+    exported = await w.admin.get("/api/v1/audit", params={"action": "audit.export"})
+    assert exported["total"] == 1
+    entry = exported["items"][0]
+    assert entry["actor_id"] == w.admin.user_id and entry["summary"] == "导出审计日志 2 条"
+    assert entry["after"] == {"filters": {"action": "requests.approve"}, "rows": 2}
     # a cell that a spreadsheet would run as a formula is exported as text
     await add_member(w.admin, name="=1+2", roles=["employee"], unit_ids=[w.root])
     csv = await w.admin.call("GET", "/api/v1/audit/export.csv", expect=200)
