@@ -166,13 +166,18 @@ def _parse(body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def create_request(request: Request) -> Response:
+    return await create_response(request, DB["db"])
+
+
+async def create_response(request: Request, db: Db) -> Response:
+    """Parse, write, reply: the whole create on a given database."""
     try:
         data = _parse(orjson.loads(await request.body()))
     except (KeyError, ValueError, TypeError) as exc:
         return JSONResponse({"detail": str(exc)}, status_code=422)
     ip = request.client.host if request.client else None
     client = request.headers.get("user-agent", "")[:255]
-    reply = await create_reply(DB["db"], data, ip, client)
+    reply = await create_reply(db, data, ip, client)
     return JSONResponse(reply, status_code=201)
 
 

@@ -26,9 +26,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import bare
-import orjson
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from starlette.applications import Starlette
@@ -101,16 +99,6 @@ async def _db() -> AsyncIterator[bare.Db]:
 DbDep = Annotated[bare.Db, Depends(_db, scope="function")]
 
 
-async def _create(request: Request, db: bare.Db) -> Response:
-    try:
-        data = bare._parse(orjson.loads(await request.body()))
-    except (KeyError, ValueError, TypeError) as exc:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-    ip = request.client.host if request.client else None
-    client = request.headers.get("user-agent", "")[:255]
-    return JSONResponse(await bare.create_reply(db, data, ip, client), status_code=201)
-
-
 def _fastapi(lifespan: Any, *, with_dep: bool) -> FastAPI:
     app = FastAPI(lifespan=lifespan)
     if with_dep:
@@ -121,7 +109,7 @@ def _fastapi(lifespan: Any, *, with_dep: bool) -> FastAPI:
 
         @app.post("/requests", status_code=201)
         async def create_dep(request: Request, db: DbDep) -> Response:
-            return await _create(request, db)
+            return await bare.create_response(request, db)
 
     else:
 
@@ -131,7 +119,7 @@ def _fastapi(lifespan: Any, *, with_dep: bool) -> FastAPI:
 
         @app.post("/requests", status_code=201)
         async def create(request: Request) -> Response:
-            return await _create(request, bare.DB["db"])
+            return await bare.create_response(request, bare.DB["db"])
 
     app.add_api_route("/healthz", bare.healthz)
     return app

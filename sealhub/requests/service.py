@@ -1150,7 +1150,6 @@ async def _count_presses(
                 ),
                 before={"presses_used": before},
                 after={"presses_used": item.presses_used, "presses": item.presses},
-                org_id=req.org_id,
             )
             await events.emit(
                 session,
