@@ -1,7 +1,9 @@
-"""Identity's front door: authentication (auth.py) and the directory (directory.py)."""
+"""Identity's front door: the use cases of authentication and of the directory
+(organisation, units, roles, members, member import, API keys)."""
 
 from __future__ import annotations
 
+from sealhub.identity.apikeys import create_api_key, list_api_keys, revoke_api_key
 from sealhub.identity.auth import (
     API_KEY_PREFIX,
     Authenticated,
@@ -29,45 +31,7 @@ from sealhub.identity.auth import (
     totp_setup,
     verify_sms_code,
 )
-from sealhub.identity.directory import (
-    ADMIN_PERMISSIONS,
-    IMPORT_MAX_BYTES,
-    LOGO_MAX_BYTES,
-    MemberAction,
-    approve_member,
-    change_member_status,
-    create_api_key,
-    create_member,
-    create_role,
-    create_unit,
-    delete_member,
-    delete_role,
-    delete_unit,
-    disable_member,
-    enable_member,
-    get_member,
-    get_organization,
-    get_role,
-    get_unit,
-    get_unit_logo,
-    import_members,
-    list_api_keys,
-    list_members,
-    list_roles,
-    list_units,
-    member_import_template,
-    move_unit,
-    permission_catalogue,
-    reset_member_password,
-    revoke_api_key,
-    set_supervisors,
-    temporary_password,
-    update_member,
-    update_organization,
-    update_role,
-    update_unit,
-    upload_unit_logo,
-)
+from sealhub.identity.common import ADMIN_PERMISSIONS, temporary_password
 from sealhub.identity.lookup import (
     MemberInfo,
     UnitInfo,
@@ -81,6 +45,41 @@ from sealhub.identity.lookup import (
     unit_exists,
     unit_names,
     users_with_role,
+)
+from sealhub.identity.member_import import IMPORT_MAX_BYTES, import_members, member_import_template
+from sealhub.identity.members import (
+    MemberAction,
+    approve_member,
+    change_member_status,
+    create_member,
+    delete_member,
+    disable_member,
+    enable_member,
+    get_member,
+    list_members,
+    reset_member_password,
+    update_member,
+)
+from sealhub.identity.org import get_organization, update_organization
+from sealhub.identity.roles import (
+    create_role,
+    delete_role,
+    get_role,
+    list_roles,
+    permission_catalogue,
+    update_role,
+)
+from sealhub.identity.units import (
+    LOGO_MAX_BYTES,
+    create_unit,
+    delete_unit,
+    get_unit,
+    get_unit_logo,
+    list_units,
+    move_unit,
+    set_supervisors,
+    update_unit,
+    upload_unit_logo,
 )
 
 __all__ = [

@@ -1,0 +1,452 @@
+"""The organisation's unit tree: units, supervisors, logos."""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from PIL import Image
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sealhub.identity import auth, errors, lookup, schemas
+from sealhub.identity import repository as repo
+from sealhub.identity.models import (
+    Membership,
+    MemberUnit,
+    OrgUnit,
+    UnitSupervisor,
+)
+from sealhub.identity.repository import (
+    UnitRepository,
+)
+from sealhub.platform import audit, clock, ids
+from sealhub.platform.actor import Actor
+from sealhub.platform.runtime import Runtime
+from sealhub.storage import service as storage
+
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_MAX_SIDE = 1024
+
+
+# ================================================================ org units
+
+
+def _logo_url(unit: OrgUnit) -> str | None:
+    if unit.logo_object_id is None:
+        return None
+    # the version parameter changes with the logo, so browsers may cache each one forever
+    return f"/api/v1/org/units/{unit.id}/logo?v={unit.logo_object_id}"
+
+
+async def _supervisors(
+    session: AsyncSession, org_id: uuid.UUID, unit_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[schemas.SupervisorTitleOut]]:
+    if not unit_ids:
+        return {}
+    rows = await repo.supervisors_in(session, org_id, unit_ids)
+    names = await lookup.names(session, org_id, [r.user_id for r in rows if r.user_id])
+    by_unit: dict[uuid.UUID, dict[str, schemas.SupervisorTitleOut]] = {}
+    for row in rows:
+        titles = by_unit.setdefault(row.unit_id, {})
+        entry = titles.setdefault(row.title, schemas.SupervisorTitleOut(title=row.title, users=[]))
+        if row.user_id is not None:
+            entry.users.append(
+                schemas.PersonRef(id=row.user_id, real_name=names.get(row.user_id, ""))
+            )
+    return {unit_id: list(titles.values()) for unit_id, titles in by_unit.items()}
+
+
+def _unit_out(unit: OrgUnit, sups: list[schemas.SupervisorTitleOut]) -> schemas.UnitOut:
+    return schemas.UnitOut(
+        id=unit.id,
+        parent_id=unit.parent_id,
+        name=unit.name,
+        code=unit.code,
+        kind=unit.kind,
+        sort=unit.sort,
+        description=unit.description,
+        path=unit.path,
+        logo_url=_logo_url(unit),
+        supervisors=sups,
+        created_at=unit.created_at,
+        updated_at=unit.updated_at,
+    )
+
+
+async def _one_unit_out(session: AsyncSession, unit: OrgUnit) -> schemas.UnitOut:
+    sups = await _supervisors(session, unit.org_id, [unit.id])
+    return _unit_out(unit, sups.get(unit.id, []))
+
+
+def _unit_fields(unit: OrgUnit) -> dict[str, Any]:
+    return {
+        "name": unit.name,
+        "code": unit.code,
+        "kind": unit.kind,
+        "sort": unit.sort,
+        "description": unit.description,
+        "parent_id": unit.parent_id,
+    }
+
+
+async def list_units(session: AsyncSession, actor: Actor) -> list[schemas.UnitOut]:
+    """Every unit of the organisation, flat, by sort then name, with supervisors."""
+    repo = UnitRepository(session, actor)
+    units = list(
+        (
+            await session.execute(repo.readable().order_by(OrgUnit.sort, OrgUnit.name, OrgUnit.id))
+        ).scalars()
+    )
+    sups = await _supervisors(session, actor.org_id, [u.id for u in units])
+    return [_unit_out(u, sups.get(u.id, [])) for u in units]
+
+
+async def get_unit(session: AsyncSession, actor: Actor, unit_id: uuid.UUID) -> schemas.UnitOut:
+    """One unit with its supervisors."""
+    return await _one_unit_out(session, await UnitRepository(session, actor).get(unit_id))
+
+
+async def _check_code_free(
+    session: AsyncSession, org_id: uuid.UUID, code: str, exclude: uuid.UUID | None = None
+) -> None:
+    stmt = select(OrgUnit.id).where(OrgUnit.org_id == org_id, OrgUnit.code == code)
+    if exclude is not None:
+        stmt = stmt.where(OrgUnit.id != exclude)
+    if await session.scalar(stmt) is not None:
+        raise errors.UnitCodeTaken()
+
+
+async def _generated_code(session: AsyncSession, org_id: uuid.UUID, parent: OrgUnit) -> str:
+    """`<parent code>-<n>` for the next free n, or a random code when that grows too long."""
+    siblings = await session.scalar(
+        select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id == parent.id)
+    )
+    taken = set(
+        (await session.execute(select(OrgUnit.code).where(OrgUnit.org_id == org_id))).scalars()
+    )
+    start = (siblings or 0) + 1
+    for n in range(start, start + 1000):
+        candidate = f"{parent.code}-{n}"
+        if len(candidate) > 60:
+            break
+        if candidate not in taken:
+            return candidate
+    for _ in range(50):
+        candidate = "U" + ids.digits(8)
+        if candidate not in taken:
+            return candidate
+    raise errors.UnitCodeTaken()
+
+
+async def create_unit(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    parent_id: uuid.UUID | None,
+    name: str,
+    code: str | None = None,
+    kind: str = "department",
+    sort: int = 0,
+    description: str = "",
+) -> schemas.UnitOut:
+    """A new unit under `parent_id` (the root when None); the code is generated if omitted."""
+    repo = UnitRepository(session, actor)
+    parent = await repo.get(parent_id) if parent_id is not None else await repo.root()
+    if code:
+        await _check_code_free(session, actor.org_id, code)
+    else:
+        code = await _generated_code(session, actor.org_id, parent)
+    unit_id = ids.new_id()
+    unit = OrgUnit(
+        id=unit_id,
+        org_id=actor.org_id,
+        parent_id=parent.id,
+        name=name,
+        code=code,
+        kind=kind,
+        sort=sort,
+        description=description,
+        path=f"{parent.path}{unit_id}/",
+    )
+    session.add(unit)
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "org.unit_create",
+        "org_unit",
+        unit.id,
+        summary=audit.Summary(
+            f"新建组织单元 {name}（{code}），上级 {parent.name}",
+            f"Created unit {name} ({code}) under {parent.name}",
+        ),
+        after=_unit_fields(unit),
+    )
+    return _unit_out(unit, [])
+
+
+async def update_unit(
+    session: AsyncSession,
+    actor: Actor,
+    unit_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    code: str | None = None,
+    kind: str | None = None,
+    sort: int | None = None,
+    description: str | None = None,
+) -> schemas.UnitOut:
+    """Edit a unit's name, code, kind, sort order or description."""
+    unit = await UnitRepository(session, actor).get_for_update(unit_id)
+    before = _unit_fields(unit)
+    if code is not None and code != unit.code:
+        await _check_code_free(session, actor.org_id, code, exclude=unit.id)
+        unit.code = code
+    if name is not None:
+        unit.name = name
+    if kind is not None:
+        unit.kind = kind
+    if sort is not None:
+        unit.sort = sort
+    if description is not None:
+        unit.description = description
+    unit.updated_at = clock.now()
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "org.unit_update",
+        "org_unit",
+        unit.id,
+        summary=audit.Summary(f"修改组织单元 {unit.name}", f"Updated unit {unit.name}"),
+        before=before,
+        after=_unit_fields(unit),
+    )
+    return await _one_unit_out(session, unit)
+
+
+async def move_unit(
+    session: AsyncSession,
+    runtime: Runtime,
+    actor: Actor,
+    unit_id: uuid.UUID,
+    *,
+    parent_id: uuid.UUID,
+) -> schemas.UnitOut:
+    """Put a unit (with its whole subtree) under another parent; refuses cycles."""
+    repo = UnitRepository(session, actor)
+    unit = await repo.get_for_update(unit_id)
+    if unit.parent_id is None:
+        raise errors.RootUnitImmutable()
+    parent = await repo.get(parent_id)
+    if parent.path.startswith(unit.path):
+        raise errors.UnitCycle()
+    if parent.id == unit.parent_id:
+        return await _one_unit_out(session, unit)
+    old_parent = await repo.get(unit.parent_id)
+    old_prefix = unit.path
+    new_prefix = f"{parent.path}{unit.id}/"
+    subtree = (
+        await session.execute(
+            repo.tenant().where(OrgUnit.path.startswith(old_prefix, autoescape=True))
+        )
+    ).scalars()
+    now = clock.now()
+    for node in subtree:
+        node.path = new_prefix + node.path[len(old_prefix) :]
+        node.updated_at = now
+    unit.parent_id = parent.id
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "org.unit_move",
+        "org_unit",
+        unit.id,
+        summary=audit.Summary(
+            f"将组织单元 {unit.name} 从 {old_parent.name} 移至 {parent.name}",
+            f"Moved unit {unit.name} from {old_parent.name} to {parent.name}",
+        ),
+        before={"parent_id": old_parent.id},
+        after={"parent_id": parent.id},
+    )
+    # actors cache the subtree of their units
+    await auth.invalidate_org(runtime, actor.org_id)
+    return await _one_unit_out(session, unit)
+
+
+async def delete_unit(session: AsyncSession, actor: Actor, unit_id: uuid.UUID) -> None:
+    """Delete an empty unit (no sub-units, no members); the root stays."""
+    unit = await UnitRepository(session, actor).get_for_update(unit_id)
+    if unit.parent_id is None:
+        raise errors.RootUnitImmutable()
+    child = await session.scalar(
+        select(OrgUnit.id).where(OrgUnit.org_id == actor.org_id, OrgUnit.parent_id == unit.id)
+    )
+    live = (Membership.org_id == actor.org_id, Membership.deleted_at.is_(None))
+    member = await session.scalar(
+        select(Membership.id)
+        .where(
+            *live,
+            or_(
+                Membership.primary_unit_id == unit.id,
+                Membership.id.in_(
+                    select(MemberUnit.membership_id).where(MemberUnit.unit_id == unit.id)
+                ),
+            ),
+        )
+        .limit(1)
+    )
+    if child is not None or member is not None:
+        raise errors.UnitNotEmpty()
+    # Hook: when the seals context exists, refuse here too if seals are registered to the
+    # unit (a seals service look-up such as `seals.service.count_in_unit(org_id, unit_id)`).
+    # Deleted members may still point at the unit: let go of it.
+    await session.execute(
+        update(Membership)
+        .where(Membership.org_id == actor.org_id, Membership.primary_unit_id == unit.id)
+        .values(primary_unit_id=None)
+    )
+    await session.execute(delete(MemberUnit).where(MemberUnit.unit_id == unit.id))
+    await session.execute(
+        delete(UnitSupervisor).where(
+            UnitSupervisor.org_id == actor.org_id, UnitSupervisor.unit_id == unit.id
+        )
+    )
+    before = _unit_fields(unit)
+    await session.delete(unit)
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "org.unit_delete",
+        "org_unit",
+        unit_id,
+        summary=audit.Summary(
+            f"删除组织单元 {before['name']}（{before['code']}）",
+            f"Deleted unit {before['name']} ({before['code']})",
+        ),
+        before=before,
+    )
+
+
+async def set_supervisors(
+    session: AsyncSession,
+    actor: Actor,
+    unit_id: uuid.UUID,
+    titles: Sequence[tuple[str, Sequence[uuid.UUID]]],
+) -> schemas.UnitOut:
+    """Replace a unit's supervisor titles and the members holding each."""
+    unit = await UnitRepository(session, actor).get_for_update(unit_id)
+    merged: dict[str, list[uuid.UUID]] = {}
+    for title, user_ids in titles:
+        holders = merged.setdefault(title.strip(), [])
+        holders.extend(u for u in user_ids if u not in holders)
+    wanted = {u for holders in merged.values() for u in holders}
+    known = await lookup.members_info(session, actor.org_id, list(wanted))
+    if wanted - set(known):
+        raise errors.MemberNotFound()
+    before = await _supervisors(session, actor.org_id, [unit.id])
+    await session.execute(
+        delete(UnitSupervisor).where(
+            UnitSupervisor.org_id == actor.org_id, UnitSupervisor.unit_id == unit.id
+        )
+    )
+    sort = 0
+    for title, holders in merged.items():
+        slots: list[uuid.UUID | None] = list(holders) or [None]
+        for user_id in slots:
+            session.add(
+                UnitSupervisor(
+                    org_id=actor.org_id, unit_id=unit.id, title=title, user_id=user_id, sort=sort
+                )
+            )
+            sort += 1
+    unit.updated_at = clock.now()
+    await session.flush()
+    out = await _one_unit_out(session, unit)
+    now_held = out.supervisors
+    await audit.record(
+        session,
+        actor,
+        "org.unit_supervisors",
+        "org_unit",
+        unit.id,
+        summary=audit.Summary(
+            f"设置 {unit.name} 的负责人："
+            + "；".join(f"{s.title}={'、'.join(u.real_name for u in s.users)}" for s in now_held),
+            f"Set the supervisors of {unit.name}: "
+            + "; ".join(f"{s.title}={', '.join(u.real_name for u in s.users)}" for s in now_held),
+        ),
+        before={"supervisors": [s.model_dump() for s in before.get(unit.id, [])]},
+        after={"supervisors": [s.model_dump() for s in out.supervisors]},
+    )
+    return out
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the image header, or None when it is not a readable image."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as img:
+                width, height = img.size
+                return int(width), int(height)
+    except Exception:
+        return None
+
+
+async def upload_unit_logo(
+    session: AsyncSession,
+    runtime: Runtime,
+    actor: Actor,
+    unit_id: uuid.UUID,
+    data: bytes,
+    *,
+    filename: str,
+) -> schemas.UnitOut:
+    """Set a unit's logo: an image of at most 1 MB and 1024×1024 pixels."""
+    unit = await UnitRepository(session, actor).get_for_update(unit_id)
+    size = _image_size(data)
+    if size is not None and max(size) > LOGO_MAX_SIDE:
+        raise errors.LogoTooLarge(width=size[0], height=size[1], limit=LOGO_MAX_SIDE)
+    obj = await storage.put(
+        session,
+        runtime,
+        actor,
+        data,
+        filename=filename,
+        purpose="org.logo",
+        allowed_kinds=frozenset({"image"}),
+        max_bytes=LOGO_MAX_BYTES,
+    )
+    before = unit.logo_object_id
+    unit.logo_object_id = obj.id
+    unit.updated_at = clock.now()
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "org.unit_logo",
+        "org_unit",
+        unit.id,
+        summary=audit.Summary(f"更新 {unit.name} 的标志图片", f"Updated the logo of {unit.name}"),
+        before={"logo_object_id": before},
+        after={"logo_object_id": obj.id, "sha256": obj.sha256, "size": obj.size},
+    )
+    return await _one_unit_out(session, unit)
+
+
+async def get_unit_logo(
+    session: AsyncSession, runtime: Runtime, actor: Actor, unit_id: uuid.UUID
+) -> tuple[str, bytes]:
+    """The unit's logo as (content type, bytes)."""
+    unit = await UnitRepository(session, actor).get(unit_id)
+    if unit.logo_object_id is None:
+        raise errors.LogoMissing()
+    obj, data = await storage.get(session, runtime, actor, unit.logo_object_id)
+    return obj.content_type, data
