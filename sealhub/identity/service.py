@@ -11,17 +11,11 @@ from sealhub.identity.auth import (
     SignedIn,
     authenticate,
     bootstrap_admin,
-    build_actor,
-    check_password,
     configure_hashing,
-    create_organization,
     get_user,
-    hash_password,
-    invalidate_org,
     login,
     logout,
     memberships_of,
-    normalize_phone,
     register,
     reset_password_with_code,
     send_sms_code,
@@ -31,7 +25,6 @@ from sealhub.identity.auth import (
     totp_setup,
     verify_sms_code,
 )
-from sealhub.identity.common import ADMIN_PERMISSIONS, temporary_password
 from sealhub.identity.lookup import (
     MemberInfo,
     UnitInfo,
@@ -48,9 +41,7 @@ from sealhub.identity.lookup import (
 )
 from sealhub.identity.member_import import IMPORT_MAX_BYTES, import_members, member_import_template
 from sealhub.identity.members import (
-    MemberAction,
     approve_member,
-    change_member_status,
     create_member,
     delete_member,
     disable_member,
@@ -83,12 +74,10 @@ from sealhub.identity.units import (
 )
 
 __all__ = [
-    "ADMIN_PERMISSIONS",
     "API_KEY_PREFIX",
     "IMPORT_MAX_BYTES",
     "LOGO_MAX_BYTES",
     "Authenticated",
-    "MemberAction",
     "MemberInfo",
     "Registered",
     "SignedIn",
@@ -96,13 +85,9 @@ __all__ = [
     "approve_member",
     "authenticate",
     "bootstrap_admin",
-    "build_actor",
-    "change_member_status",
-    "check_password",
     "configure_hashing",
     "create_api_key",
     "create_member",
-    "create_organization",
     "create_role",
     "create_unit",
     "delete_member",
@@ -116,9 +101,7 @@ __all__ = [
     "get_unit",
     "get_unit_logo",
     "get_user",
-    "hash_password",
     "import_members",
-    "invalidate_org",
     "list_api_keys",
     "list_members",
     "list_roles",
@@ -131,7 +114,6 @@ __all__ = [
     "memberships_of",
     "move_unit",
     "names",
-    "normalize_phone",
     "org_exists_named",
     "org_settings",
     "permission_catalogue",
@@ -143,7 +125,6 @@ __all__ = [
     "send_sms_code",
     "set_supervisors",
     "switch_org",
-    "temporary_password",
     "totp_disable",
     "totp_enable",
     "totp_setup",
