@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.identity import auth, errors, lookup, schemas
+from sealhub.identity import repository as repo
 from sealhub.identity.models import (
     MemberRole,
     Membership,
@@ -36,6 +37,17 @@ def check_grantable(actor: Actor, permissions: Sequence[str], scope: str | None)
 def check_roles_grantable(actor: Actor, roles: Sequence[Role]) -> None:
     for role in roles:
         check_grantable(actor, role.permissions, role.data_scope)
+
+
+async def check_member_within_own(session: AsyncSession, actor: Actor, member: Membership) -> None:
+    """member.exceeds_own unless the member's permissions and data scope are within the
+    actor's own: the rule role grants follow, applied to acting on a person."""
+    roles = [role for _, role in await repo.roles_of_memberships(session, [member.id])]
+    for permission in sorted({p for r in roles for p in r.permissions or []} - actor.permissions):
+        raise errors.MemberExceedsOwn(what=permission)
+    for role in roles:
+        if DataScope(role.data_scope).rank > actor.data_scope.rank:
+            raise errors.MemberExceedsOwn(what=role.data_scope)
 
 
 def check_permissions(permissions: Sequence[str]) -> list[str]:

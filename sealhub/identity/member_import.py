@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sealhub.identity import auth, common, errors, members, schemas
+from sealhub.identity import auth, common, errors, invitations, members, schemas
 from sealhub.identity.models import (
     OrgUnit,
 )
@@ -56,7 +56,7 @@ def member_import_template() -> bytes:
     for line in (
         ("列", "说明"),
         ("姓名", "必填"),
-        ("手机号", "必填，11 位手机号；已注册的手机号将直接加入本组织"),
+        ("手机号", "必填，11 位手机号；已注册的手机号将收到邀请，本人接受后加入本组织"),
         ("角色", "可多个，用逗号或顿号分隔，填写角色名称；留空为普通用户"),
         ("部门代码", "可多个，用逗号分隔，第一个为主部门；留空为根组织"),
         ("密码", "新账号将生成临时密码，仅在导入结果中显示一次"),
@@ -184,7 +184,29 @@ async def import_members(
         i: common.temporary_password() for i, (_, plan) in enumerate(plans) if plan.user is None
     }
     hashes = dict(zip(temps, await common.hash_many(list(temps.values())), strict=True))
+    invited: list[schemas.ImportInvitedRow] = []
     for i, (number, plan) in enumerate(plans):
+        if plan.user is not None:
+            # an existing account is its owner's: they are invited and accept (or not)
+            try:
+                inv = await invitations.invite(
+                    session,
+                    runtime,
+                    actor,
+                    plan.user,
+                    real_name=plan.real_name,
+                    roles=plan.roles,
+                    units=plan.units,
+                )
+            except AppError as exc:  # raised before anything is written
+                problems.append(schemas.ImportRowError(row=number, message=exc.title(actor.locale)))
+                continue
+            invited.append(
+                schemas.ImportInvitedRow(
+                    row=number, invitation_id=inv.id, real_name=plan.real_name, phone=plan.phone
+                )
+            )
+            continue
         member = await members.add_member(session, actor, plan, password_hash=hashes.get(i))
         created.append(
             schemas.ImportedRow(
@@ -203,10 +225,16 @@ async def import_members(
         "membership",
         None,
         summary=audit.Summary(
-            f"批量导入人员：成功 {len(created)} 行，失败 {len(problems)} 行",
-            f"Imported members: {len(created)} rows added, {len(problems)} rows failed",
+            f"批量导入人员：成功 {len(created)} 行，邀请 {len(invited)} 行，"
+            f"失败 {len(problems)} 行",
+            f"Imported members: {len(created)} rows added, {len(invited)} invited, "
+            f"{len(problems)} rows failed",
         ),
-        after={"created": len(created), "failed": [p.model_dump() for p in problems]},
+        after={
+            "created": len(created),
+            "invited": len(invited),
+            "failed": [p.model_dump() for p in problems],
+        },
     )
     await auth.invalidate_org(runtime, actor.org_id)
-    return schemas.ImportOut(created=created, errors=problems)
+    return schemas.ImportOut(created=created, errors=problems, invited=invited)

@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sealhub.identity import auth, common, errors, schemas
+from sealhub.identity import auth, common, errors, invitations, schemas
 from sealhub.identity import repository as repo
 from sealhub.identity.models import (
+    Invitation,
+    InvitationStatus,
     MemberRole,
     Membership,
     MemberStatus,
@@ -298,13 +300,20 @@ async def plan_member(
 
 
 async def add_member(
-    session: AsyncSession, actor: Actor, plan: NewMember, *, password_hash: str | None
+    session: AsyncSession,
+    actor: Actor,
+    plan: NewMember,
+    *,
+    password_hash: str | None,
+    invitation: Invitation | None = None,
 ) -> Membership:
-    """Write a planned member; a new account needs `password_hash`."""
+    """Write a planned member; a new account needs `password_hash`. An existing account
+    only joins through its owner accepting `invitation` (then `actor` is that owner)."""
     user = plan.user
     if user is None:
         assert password_hash is not None
-        user = User(phone=plan.phone, password_hash=password_hash)
+        # remembered so this organisation alone may issue a first password, until first use
+        user = User(phone=plan.phone, password_hash=password_hash, created_by_org_id=actor.org_id)
         session.add(user)
         await session.flush()
     now = clock.now()
@@ -333,22 +342,30 @@ async def add_member(
         role_ids=[r.id for r in plan.roles],
         unit_ids=[u.id for u in plan.units],
     )
+    if invitation is not None:
+        summary = audit.Summary(
+            f"{plan.real_name}（{plan.phone}）接受邀请加入组织",
+            f"{plan.real_name} ({plan.phone}) accepted the invitation",
+        )
+    else:
+        summary = audit.Summary(
+            f"添加人员 {plan.real_name}（{plan.phone}）",
+            f"Added member {plan.real_name} ({plan.phone})",
+        )
     await audit.record(
         session,
         actor,
-        "member.create",
+        "member.create" if invitation is None else "member.invitation_accept",
         "membership",
         member.id,
-        summary=audit.Summary(
-            f"添加人员 {plan.real_name}（{plan.phone}）",
-            f"Added member {plan.real_name} ({plan.phone})",
-        ),
+        summary=summary,
         after={
             "real_name": plan.real_name,
             "phone": plan.phone,
             "roles": [r.name for r in plan.roles],
             "units": [u.code for u in plan.units],
             "new_account": plan.user is None,
+            "invitation_id": invitation.id if invitation is not None else None,
         },
     )
     return member
@@ -364,8 +381,9 @@ async def create_member(
     password: str | None = None,
     role_ids: Sequence[uuid.UUID] = (),
     unit_ids: Sequence[uuid.UUID] = (),
-) -> schemas.MemberCreatedOut:
-    """Add a person by phone: a membership for an existing account, else a new account.
+) -> schemas.MemberCreatedOut | schemas.InvitationOut:
+    """Add a person by phone: a new account and its membership, or, when the phone
+    already has an account, an invitation its owner accepts (nothing granted before).
 
     A new account without a password gets a temporary one, returned this once.
     Default role: employee; default unit: the root. The first unit is the primary one.
@@ -379,12 +397,21 @@ async def create_member(
         role_ids=role_ids,
         unit_ids=unit_ids,
     )
+    if plan.user is not None:
+        inv = await invitations.invite(
+            session,
+            runtime,
+            actor,
+            plan.user,
+            real_name=plan.real_name,
+            roles=plan.roles,
+            units=plan.units,
+        )
+        return await invitations.invitation_out(session, inv)
     temp = None
-    password_hash = None
-    if plan.user is None:
-        if not password:
-            password = temp = common.temporary_password()
-        password_hash = (await common.hash_many([password]))[0]
+    if not password:
+        password = temp = common.temporary_password()
+    password_hash = (await common.hash_many([password]))[0]
     member = await add_member(session, actor, plan, password_hash=password_hash)
     await auth.invalidate_org(runtime, actor.org_id)
     out = await _member_out(session, member)
@@ -403,6 +430,7 @@ async def update_member(
 ) -> schemas.MemberOut:
     """Edit a member's name, roles or units (the first unit becomes the primary one)."""
     member = await MemberRepository(session, actor).get_for_update(member_id)
+    await common.check_member_within_own(session, actor, member)
     before = await _member_fields(session, member)
     roles = await _roles_by_ids(session, actor, role_ids) if role_ids is not None else None
     if roles is not None:
@@ -446,6 +474,7 @@ async def change_member_status(
 ) -> schemas.MemberOut:
     """Approve a join request, disable or enable a member."""
     member = await MemberRepository(session, actor).get_for_update(member_id)
+    await common.check_member_within_own(session, actor, member)
     before = member.status
     member.status = member_transition(member.status, action)
     member.updated_at = clock.now()
@@ -504,6 +533,7 @@ async def delete_member(
 ) -> None:
     """Remove a member (soft) and end their sessions in this organisation."""
     member = await MemberRepository(session, actor).get_for_update(member_id)
+    await common.check_member_within_own(session, actor, member)
     before = await _member_fields(session, member)
     now = clock.now()
     member.deleted_at = now
@@ -530,20 +560,99 @@ async def delete_member(
 
 async def reset_member_password(
     session: AsyncSession, runtime: Runtime, actor: Actor, member_id: uuid.UUID
-) -> str:
-    """Give a member a temporary password (returned once); ends all their sessions."""
+) -> schemas.TemporaryPasswordOut:
+    """Help a member who cannot sign in. The account is its owner's: the organisation only
+    texts the owner a reset code, or issues a first password when it opened the account
+    itself and nobody has signed in with it yet (that password ends all sessions)."""
     member = await MemberRepository(session, actor).get_for_update(member_id)
+    await common.check_member_within_own(session, actor, member)
     user = await auth.get_user(session, member.user_id)
-    temp = common.temporary_password()
-    await auth.set_password(session, runtime, user, temp)
+    if user.created_by_org_id == actor.org_id and not await repo.ever_signed_in(session, user):
+        temp = common.temporary_password()
+        await auth.set_password(session, runtime, user, temp)
+        await audit.record(
+            session,
+            actor,
+            "member.reset_password",
+            "membership",
+            member.id,
+            summary=audit.Summary(
+                f"为 {member.real_name} 重新生成初始密码",
+                f"Issued a new first password to {member.real_name}",
+            ),
+        )
+        return schemas.TemporaryPasswordOut(temporary_password=temp)
+    await auth.send_sms_code(runtime, user.phone, "reset", ip=actor.ip)
     await audit.record(
         session,
         actor,
-        "member.reset_password",
+        "member.reset_code_sent",
         "membership",
         member.id,
         summary=audit.Summary(
-            f"重置 {member.real_name} 的密码", f"Reset the password of {member.real_name}"
+            f"向 {member.real_name} 发送重置密码验证码",
+            f"Sent {member.real_name} a password reset code",
         ),
     )
-    return temp
+    return schemas.TemporaryPasswordOut(code_sent=True)
+
+
+async def accept_invitation(
+    session: AsyncSession,
+    runtime: Runtime,
+    user_id: uuid.UUID,
+    invitation_id: uuid.UUID,
+    *,
+    ip: str | None = None,
+    client: str | None = None,
+) -> schemas.InvitationOut:
+    """Join the inviting organisation: the membership starts now."""
+    inv = await invitations.mine(session, user_id, invitation_id)
+    return await _accept(session, runtime, inv, ip=ip, client=client)
+
+
+async def accept_invitation_by_code(
+    session: AsyncSession,
+    runtime: Runtime,
+    *,
+    phone: str,
+    code: str,
+    ip: str | None = None,
+    client: str | None = None,
+) -> schemas.InvitationOut:
+    """Join with the code the invitation texted to the account's phone."""
+    inv = await invitations.by_code(runtime, session, phone, code)
+    return await _accept(session, runtime, inv, ip=ip, client=client)
+
+
+async def _accept(
+    session: AsyncSession,
+    runtime: Runtime,
+    inv: Invitation,
+    *,
+    ip: str | None,
+    client: str | None,
+) -> schemas.InvitationOut:
+    user = await auth.get_user(session, inv.user_id)
+    person = invitations.person_actor(user.id, inv.org_id, inv.real_name, ip=ip, client=client)
+    now = clock.now()
+    if not await repo.claim_invitation(session, inv.id, InvitationStatus.ACCEPTED, now):
+        raise errors.InvitationInvalidTransition(current=inv.status, action="accept")
+    existing = await repo.membership_of(session, inv.org_id, user.id)
+    if existing is not None and existing.deleted_at is None:
+        raise errors.MemberExists()
+    # roles or units deleted since the invitation fall back to the defaults
+    roles = await RoleRepository(session, person).existing([uuid.UUID(r) for r in inv.role_ids])
+    if not roles:
+        employee = await RoleRepository(session, person).builtin("employee")
+        roles = [employee] if employee is not None else []
+    units = await UnitRepository(session, person).existing([uuid.UUID(u) for u in inv.unit_ids])
+    if not units:
+        units = [await UnitRepository(session, person).root()]
+    plan = NewMember(inv.real_name, user.phone, user, existing, roles, units)
+    member = await add_member(session, person, plan, password_hash=None, invitation=inv)
+    await session.refresh(inv)
+    inv.membership_id = member.id
+    await session.flush()
+    await auth.invalidate_org(runtime, inv.org_id)
+    return await invitations.invitation_out(session, inv)

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, Select, exists, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sealhub.identity.errors import ApiKeyNotFound, MemberNotFound, RoleNotFound, UnitNotFound
+from sealhub.identity.errors import (
+    ApiKeyNotFound,
+    InvitationNotFound,
+    MemberNotFound,
+    RoleNotFound,
+    UnitNotFound,
+)
 from sealhub.identity.models import (
     ApiKey,
+    Invitation,
+    InvitationStatus,
     MemberRole,
     Membership,
     MemberUnit,
+    Organization,
     OrgUnit,
     Role,
+    Session,
     UnitSupervisor,
+    User,
 )
 from sealhub.platform.actor import DataScope
 from sealhub.platform.db.repository import TenantRepository
@@ -34,10 +47,52 @@ class UnitRepository(TenantRepository[OrgUnit]):
             raise UnitNotFound()
         return row
 
+    async def lock(self, unit_id: uuid.UUID) -> None:
+        """Hold the unit's row until commit (serialises creates under one parent)."""
+        stmt = self.tenant().where(OrgUnit.id == unit_id).with_for_update()
+        await self.session.execute(stmt)
+
+    async def code_taken(self, code: str, exclude: uuid.UUID | None = None) -> bool:
+        stmt = select(OrgUnit.id).where(OrgUnit.org_id == self.actor.org_id, OrgUnit.code == code)
+        if exclude is not None:
+            stmt = stmt.where(OrgUnit.id != exclude)
+        return await self.session.scalar(stmt) is not None
+
+    async def codes(self) -> set[str]:
+        stmt = select(OrgUnit.code).where(OrgUnit.org_id == self.actor.org_id)
+        return set((await self.session.execute(stmt)).scalars())
+
+    async def child_count(self, parent_id: uuid.UUID) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(OrgUnit)
+            .where(OrgUnit.org_id == self.actor.org_id, OrgUnit.parent_id == parent_id)
+        )
+        return int(await self.session.scalar(stmt) or 0)
+
+    async def existing(self, unit_ids: Sequence[uuid.UUID]) -> list[OrgUnit]:
+        """Those of `unit_ids` still in the organisation, in the given order."""
+        if not unit_ids:
+            return []
+        stmt = self.tenant().where(OrgUnit.id.in_(list(unit_ids)))
+        found = {u.id: u for u in (await self.session.execute(stmt)).scalars()}
+        return [found[u] for u in unit_ids if u in found]
+
 
 class RoleRepository(TenantRepository[Role]):
     model = Role
     not_found = RoleNotFound
+
+    async def existing(self, role_ids: Sequence[uuid.UUID]) -> list[Role]:
+        """Those of `role_ids` still in the organisation, in the given order."""
+        if not role_ids:
+            return []
+        stmt = self.tenant().where(Role.id.in_(list(role_ids)))
+        found = {r.id: r for r in (await self.session.execute(stmt)).scalars()}
+        return [found[r] for r in role_ids if r in found]
+
+    async def builtin(self, key: str) -> Role | None:
+        return await self.session.scalar(self.tenant().where(Role.builtin_key == key))
 
 
 class MemberRepository(TenantRepository[Membership]):
@@ -71,7 +126,84 @@ class ApiKeyRepository(TenantRepository[ApiKey]):
     not_found = ApiKeyNotFound
 
 
-__all__ = ["ApiKeyRepository", "MemberRepository", "RoleRepository", "UnitRepository"]
+class InvitationRepository(TenantRepository[Invitation]):
+    """The organisation's side of its invitations."""
+
+    model = Invitation
+    not_found = InvitationNotFound
+
+    def pending(self, now: datetime) -> Select[Invitation]:
+        return self.tenant().where(
+            Invitation.status == InvitationStatus.PENDING, Invitation.expires_at > now
+        )
+
+    async def pending_for(self, user_id: uuid.UUID, now: datetime) -> Invitation | None:
+        stmt = self.pending(now).where(Invitation.user_id == user_id)
+        return (await self.session.execute(stmt.limit(1))).scalar_one_or_none()
+
+
+__all__ = [
+    "ApiKeyRepository",
+    "InvitationRepository",
+    "MemberRepository",
+    "RoleRepository",
+    "UnitRepository",
+]
+
+
+# ---------------------------------------------------------------- a person's own invitations
+# The invitee is not (yet) in the inviting organisation, so these are bound to the
+# person (user id) instead of a tenant actor.
+
+
+async def invitations_of(
+    session: AsyncSession, user_id: uuid.UUID, now: datetime
+) -> list[tuple[Invitation, Organization]]:
+    """A person's invitations still waiting for their answer, oldest first."""
+    stmt = (
+        select(Invitation, Organization)
+        .join(Organization, Organization.id == Invitation.org_id)
+        .where(
+            Invitation.user_id == user_id,
+            Invitation.status == InvitationStatus.PENDING,
+            Invitation.expires_at > now,
+        )
+        .order_by(Invitation.created_at, Invitation.id)
+    )
+    return [(i, o) for i, o in (await session.execute(stmt)).all()]
+
+
+async def invitation_of(
+    session: AsyncSession, user_id: uuid.UUID, invitation_id: uuid.UUID
+) -> Invitation | None:
+    """One of a person's invitations (any status), or None when it is not theirs."""
+    stmt = select(Invitation).where(Invitation.id == invitation_id, Invitation.user_id == user_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def claim_invitation(
+    session: AsyncSession, invitation_id: uuid.UUID, status: InvitationStatus, now: datetime
+) -> bool:
+    """Move a pending invitation to `status`; False when another answer came first."""
+    result = await session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation_id, Invitation.status == InvitationStatus.PENDING)
+        .values(status=status, decided_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def user_by_phone(session: AsyncSession, phone: str) -> User | None:
+    return await session.scalar(select(User).where(User.phone == phone))
+
+
+async def ever_signed_in(session: AsyncSession, user: User) -> bool:
+    """Signed in at least once, by any means (a session was ever opened)."""
+    if user.last_login_at is not None:
+        return True
+    stmt = select(exists().where(Session.user_id == user.id))
+    return bool(await session.scalar(stmt))
 
 
 async def membership_of(

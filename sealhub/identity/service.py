@@ -25,6 +25,8 @@ from sealhub.identity.auth import (
     totp_setup,
     verify_sms_code,
 )
+from sealhub.identity.invitations import cancel_invitation, list_invitations, my_invitations
+from sealhub.identity.invitations import decline as decline_invitation
 from sealhub.identity.lookup import (
     MemberInfo,
     UnitInfo,
@@ -41,6 +43,8 @@ from sealhub.identity.lookup import (
 )
 from sealhub.identity.member_import import IMPORT_MAX_BYTES, import_members, member_import_template
 from sealhub.identity.members import (
+    accept_invitation,
+    accept_invitation_by_code,
     approve_member,
     create_member,
     delete_member,
@@ -82,14 +86,18 @@ __all__ = [
     "Registered",
     "SignedIn",
     "UnitInfo",
+    "accept_invitation",
+    "accept_invitation_by_code",
     "approve_member",
     "authenticate",
     "bootstrap_admin",
+    "cancel_invitation",
     "configure_hashing",
     "create_api_key",
     "create_member",
     "create_role",
     "create_unit",
+    "decline_invitation",
     "delete_member",
     "delete_role",
     "delete_unit",
@@ -103,6 +111,7 @@ __all__ = [
     "get_user",
     "import_members",
     "list_api_keys",
+    "list_invitations",
     "list_members",
     "list_roles",
     "list_units",
@@ -113,6 +122,7 @@ __all__ = [
     "members_info",
     "memberships_of",
     "move_unit",
+    "my_invitations",
     "names",
     "org_exists_named",
     "org_settings",

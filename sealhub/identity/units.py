@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from PIL import Image
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.identity import auth, errors, lookup, schemas
@@ -25,6 +26,7 @@ from sealhub.identity.repository import (
 )
 from sealhub.platform import audit, clock, ids
 from sealhub.platform.actor import Actor
+from sealhub.platform.db import appends
 from sealhub.platform.runtime import Runtime
 from sealhub.storage import service as storage
 
@@ -110,31 +112,28 @@ async def get_unit(session: AsyncSession, actor: Actor, unit_id: uuid.UUID) -> s
     return await _one_unit_out(session, await UnitRepository(session, actor).get(unit_id))
 
 
-async def _check_code_free(
-    session: AsyncSession, org_id: uuid.UUID, code: str, exclude: uuid.UUID | None = None
-) -> None:
-    stmt = select(OrgUnit.id).where(OrgUnit.org_id == org_id, OrgUnit.code == code)
-    if exclude is not None:
-        stmt = stmt.where(OrgUnit.id != exclude)
-    if await session.scalar(stmt) is not None:
-        raise errors.UnitCodeTaken()
+# a generated code is retried when a concurrent create took it first (the unique
+# constraint decides); later attempts spread out over the free numbers
+CODE_ATTEMPTS = 25
 
 
-async def _generated_code(session: AsyncSession, org_id: uuid.UUID, parent: OrgUnit) -> str:
-    """`<parent code>-<n>` for the next free n, or a random code when that grows too long."""
-    siblings = await session.scalar(
-        select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id == parent.id)
-    )
-    taken = set(
-        (await session.execute(select(OrgUnit.code).where(OrgUnit.org_id == org_id))).scalars()
-    )
-    start = (siblings or 0) + 1
-    for n in range(start, start + 1000):
-        candidate = f"{parent.code}-{n}"
-        if len(candidate) > 60:
-            break
-        if candidate not in taken:
-            return candidate
+async def _generated_code(
+    repo: UnitRepository, parent: OrgUnit, attempt: int, tried: set[str]
+) -> str:
+    """`<parent code>-<n>` for a free n (the next one at first), or a random code when
+    that grows too long or many attempts collided."""
+    taken = await repo.codes() | tried
+    if attempt < CODE_ATTEMPTS - 5:
+        start = await repo.child_count(parent.id) + 1
+        free: list[str] = []
+        for n in range(start, start + 1000):
+            candidate = f"{parent.code}-{n}"
+            if len(candidate) > 60 or len(free) > attempt * 3:
+                break
+            if candidate not in taken:
+                free.append(candidate)
+        if free:
+            return free[int(ids.digits(6)) % len(free)] if attempt else free[0]
     for _ in range(50):
         candidate = "U" + ids.digits(8)
         if candidate not in taken:
@@ -156,24 +155,40 @@ async def create_unit(
     """A new unit under `parent_id` (the root when None); the code is generated if omitted."""
     repo = UnitRepository(session, actor)
     parent = await repo.get(parent_id) if parent_id is not None else await repo.root()
-    if code:
-        await _check_code_free(session, actor.org_id, code)
+    if code and await repo.code_taken(code):
+        raise errors.UnitCodeTaken()
+    bind = session.bind
+    if not code and bind is not None and bind.dialect.name == "mysql":
+        # InnoDB answers concurrent inserts under one parent with deadlocks, and a deadlock
+        # victim loses its whole transaction, savepoints included: queue on the parent
+        await repo.lock(parent.id)
+    tried: set[str] = set()
+    for attempt in range(CODE_ATTEMPTS):
+        unit_code = code or await _generated_code(repo, parent, attempt, tried)
+        tried.add(unit_code)
+        unit_id = ids.new_id()
+        unit = OrgUnit(
+            id=unit_id,
+            org_id=actor.org_id,
+            parent_id=parent.id,
+            name=name,
+            code=unit_code,
+            kind=kind,
+            sort=sort,
+            description=description,
+            path=f"{parent.path}{unit_id}/",
+        )
+        try:
+            async with appends.savepoint(session):
+                session.add(unit)
+                await session.flush()
+        except IntegrityError:
+            if code:  # a code the caller chose, taken meanwhile
+                raise errors.UnitCodeTaken() from None
+            continue
+        break
     else:
-        code = await _generated_code(session, actor.org_id, parent)
-    unit_id = ids.new_id()
-    unit = OrgUnit(
-        id=unit_id,
-        org_id=actor.org_id,
-        parent_id=parent.id,
-        name=name,
-        code=code,
-        kind=kind,
-        sort=sort,
-        description=description,
-        path=f"{parent.path}{unit_id}/",
-    )
-    session.add(unit)
-    await session.flush()
+        raise errors.UnitCodeTaken()
     await audit.record(
         session,
         actor,
@@ -181,8 +196,8 @@ async def create_unit(
         "org_unit",
         unit.id,
         summary=audit.Summary(
-            f"新建组织单元 {name}（{code}），上级 {parent.name}",
-            f"Created unit {name} ({code}) under {parent.name}",
+            f"新建组织单元 {name}（{unit_code}），上级 {parent.name}",
+            f"Created unit {name} ({unit_code}) under {parent.name}",
         ),
         after=_unit_fields(unit),
     )
@@ -204,7 +219,8 @@ async def update_unit(
     unit = await UnitRepository(session, actor).get_for_update(unit_id)
     before = _unit_fields(unit)
     if code is not None and code != unit.code:
-        await _check_code_free(session, actor.org_id, code, exclude=unit.id)
+        if await UnitRepository(session, actor).code_taken(code, exclude=unit.id):
+            raise errors.UnitCodeTaken()
         unit.code = code
     if name is not None:
         unit.name = name
@@ -303,8 +319,6 @@ async def delete_unit(session: AsyncSession, actor: Actor, unit_id: uuid.UUID) -
     )
     if child is not None or member is not None:
         raise errors.UnitNotEmpty()
-    # Hook: when the seals context exists, refuse here too if seals are registered to the
-    # unit (a seals service look-up such as `seals.service.count_in_unit(org_id, unit_id)`).
     # Deleted members may still point at the unit: let go of it.
     await session.execute(
         update(Membership)
@@ -318,8 +332,14 @@ async def delete_unit(session: AsyncSession, actor: Actor, unit_id: uuid.UUID) -
         )
     )
     before = _unit_fields(unit)
-    await session.delete(unit)
-    await session.flush()
+    # seals (or other contexts' rows) still registered to the unit hold a foreign key to
+    # it: the database refuses, whichever context they belong to
+    try:
+        async with appends.savepoint(session):
+            await session.delete(unit)
+            await session.flush()
+    except IntegrityError:
+        raise errors.UnitNotEmpty() from None
     await audit.record(
         session,
         actor,
