@@ -6,15 +6,12 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.identity import auth, errors, lookup, schemas
 from sealhub.identity import repository as repo
 from sealhub.identity.models import (
-    MemberRole,
     Membership,
-    MemberStatus,
     Role,
 )
 from sealhub.identity.permissions import ALL
@@ -69,25 +66,14 @@ async def ensure_admin_remains(session: AsyncSession, org_id: uuid.UUID) -> None
     """member.last_admin unless some active member still holds every ADMIN_PERMISSIONS."""
     await session.flush()
     granting = {
-        role_id: set(perms or []) & ADMIN_PERMISSIONS
-        for role_id, perms in (
-            await session.execute(select(Role.id, Role.permissions).where(Role.org_id == org_id))
-        ).all()
+        role_id: set(perms) & ADMIN_PERMISSIONS
+        for role_id, perms in await repo.role_permissions(session, org_id)
     }
     granting = {k: v for k, v in granting.items() if v}
     if granting:
-        rows = await session.execute(
-            select(MemberRole.membership_id, MemberRole.role_id)
-            .join(Membership, Membership.id == MemberRole.membership_id)
-            .where(
-                Membership.org_id == org_id,
-                Membership.status == MemberStatus.ACTIVE,
-                Membership.deleted_at.is_(None),
-                MemberRole.role_id.in_(list(granting)),
-            )
-        )
+        rows = await repo.active_role_holders(session, org_id, list(granting))
         held: dict[uuid.UUID, set[str]] = {}
-        for membership_id, role_id in rows.all():
+        for membership_id, role_id in rows:
             held.setdefault(membership_id, set()).update(granting[role_id])
         if any(perms >= ADMIN_PERMISSIONS for perms in held.values()):
             return

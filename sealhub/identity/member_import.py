@@ -8,16 +8,10 @@ import io
 import re
 
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.identity import auth, common, errors, invitations, members, schemas
-from sealhub.identity.models import (
-    OrgUnit,
-)
-from sealhub.identity.repository import (
-    RoleRepository,
-)
+from sealhub.identity.repository import RoleRepository, UnitRepository
 from sealhub.platform import audit
 from sealhub.platform.actor import Actor
 from sealhub.platform.errors import AppError, ValidationFailed
@@ -131,13 +125,7 @@ async def import_members(
     role_by_name = {r.name: r.id for r in roles} | {
         r.builtin_key: r.id for r in roles if r.builtin_key
     }
-    unit_by_code = dict(
-        (
-            await session.execute(
-                select(OrgUnit.code, OrgUnit.id).where(OrgUnit.org_id == actor.org_id)
-            )
-        ).all()
-    )
+    unit_by_code = await UnitRepository(session, actor).ids_by_code()
 
     def col(row: list[str], key: str) -> str:
         i = columns.get(key)

@@ -23,7 +23,6 @@ from sealhub.identity.models import (
     OrgUnit,
     Role,
     Session,
-    UnitSupervisor,
     User,
 )
 from sealhub.identity.repository import (
@@ -155,17 +154,8 @@ async def list_members(
     if unit_id is not None:
         unit_ids: list[uuid.UUID] = [unit_id]
         if below:
-            unit = await UnitRepository(session, actor).get(unit_id)
-            unit_ids = list(
-                (
-                    await session.execute(
-                        select(OrgUnit.id).where(
-                            OrgUnit.org_id == actor.org_id,
-                            OrgUnit.path.startswith(unit.path, autoescape=True),
-                        )
-                    )
-                ).scalars()
-            )
+            units = UnitRepository(session, actor)
+            unit_ids = await units.subtree_ids(await units.get(unit_id))
         stmt = stmt.where(
             Membership.id.in_(
                 select(MemberUnit.membership_id).where(MemberUnit.unit_id.in_(unit_ids))
@@ -277,7 +267,7 @@ async def plan_member(
 ) -> NewMember:
     """Validate a new member without writing anything."""
     phone = auth.normalize_phone(phone)
-    user = await session.scalar(select(User).where(User.phone == phone))
+    user = await repo.user_by_phone(session, phone)
     revived = None
     if user is not None:
         existing = await repo.membership_of(session, actor.org_id, user.id)
@@ -288,9 +278,7 @@ async def plan_member(
         auth.check_password(password)
     roles = await _roles_by_ids(session, actor, role_ids)
     if not roles:
-        employee = await session.scalar(
-            RoleRepository(session, actor).tenant().where(Role.builtin_key == "employee")
-        )
+        employee = await RoleRepository(session, actor).builtin("employee")
         roles = [employee] if employee is not None else []
     units = await _units_by_ids(session, actor, unit_ids)
     if not units:
@@ -538,11 +526,7 @@ async def delete_member(
     now = clock.now()
     member.deleted_at = now
     member.updated_at = now
-    await session.execute(
-        delete(UnitSupervisor).where(
-            UnitSupervisor.org_id == actor.org_id, UnitSupervisor.user_id == member.user_id
-        )
-    )
+    await MemberRepository(session, actor).drop_supervisor_titles(member.user_id)
     await session.flush()
     await common.ensure_admin_remains(session, actor.org_id)
     await _revoke_org_sessions(session, runtime, member.user_id, actor.org_id)

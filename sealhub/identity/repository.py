@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, exists, func, select, true, update
+from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.identity.errors import (
@@ -22,6 +22,7 @@ from sealhub.identity.models import (
     InvitationStatus,
     MemberRole,
     Membership,
+    MemberStatus,
     MemberUnit,
     Organization,
     OrgUnit,
@@ -70,6 +71,42 @@ class UnitRepository(TenantRepository[OrgUnit]):
         )
         return int(await self.session.scalar(stmt) or 0)
 
+    async def has_children(self, unit_id: uuid.UUID) -> bool:
+        stmt = select(OrgUnit.id).where(
+            OrgUnit.org_id == self.actor.org_id, OrgUnit.parent_id == unit_id
+        )
+        return await self.session.scalar(stmt.limit(1)) is not None
+
+    async def subtree_ids(self, unit: OrgUnit) -> list[uuid.UUID]:
+        """The unit and every unit below it."""
+        stmt = select(OrgUnit.id).where(
+            OrgUnit.org_id == self.actor.org_id,
+            OrgUnit.path.startswith(unit.path, autoescape=True),
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def ids_by_code(self) -> dict[str, uuid.UUID]:
+        stmt = select(OrgUnit.code, OrgUnit.id).where(OrgUnit.org_id == self.actor.org_id)
+        return {code: unit_id for code, unit_id in (await self.session.execute(stmt)).all()}
+
+    async def clear_supervisors(self, unit_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(UnitSupervisor).where(
+                UnitSupervisor.org_id == self.actor.org_id, UnitSupervisor.unit_id == unit_id
+            )
+        )
+
+    async def release(self, unit_id: uuid.UUID) -> None:
+        """Let go of a unit about to be deleted: deleted members' links, supervisor titles."""
+        org_id = self.actor.org_id
+        await self.session.execute(
+            update(Membership)
+            .where(Membership.org_id == org_id, Membership.primary_unit_id == unit_id)
+            .values(primary_unit_id=None)
+        )
+        await self.session.execute(delete(MemberUnit).where(MemberUnit.unit_id == unit_id))
+        await self.clear_supervisors(unit_id)
+
     async def existing(self, unit_ids: Sequence[uuid.UUID]) -> list[OrgUnit]:
         """Those of `unit_ids` still in the organisation, in the given order."""
         if not unit_ids:
@@ -93,6 +130,32 @@ class RoleRepository(TenantRepository[Role]):
 
     async def builtin(self, key: str) -> Role | None:
         return await self.session.scalar(self.tenant().where(Role.builtin_key == key))
+
+    async def name_taken(self, name: str, exclude: uuid.UUID | None = None) -> bool:
+        stmt = select(Role.id).where(Role.org_id == self.actor.org_id, Role.name == name)
+        if exclude is not None:
+            stmt = stmt.where(Role.id != exclude)
+        return await self.session.scalar(stmt) is not None
+
+    async def member_counts(self, role_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        """How many live members hold each role."""
+        if not role_ids:
+            return {}
+        rows = await self.session.execute(
+            select(MemberRole.role_id, func.count())
+            .join(Membership, Membership.id == MemberRole.membership_id)
+            .where(
+                Membership.org_id == self.actor.org_id,
+                Membership.deleted_at.is_(None),
+                MemberRole.role_id.in_(list(role_ids)),
+            )
+            .group_by(MemberRole.role_id)
+        )
+        return {role_id: int(n) for role_id, n in rows.all()}
+
+    async def unlink(self, role_id: uuid.UUID) -> None:
+        """Drop the links deleted members still have to a role."""
+        await self.session.execute(delete(MemberRole).where(MemberRole.role_id == role_id))
 
 
 class MemberRepository(TenantRepository[Membership]):
@@ -119,6 +182,27 @@ class MemberRepository(TenantRepository[Membership]):
 
     def tenant(self) -> Select[Membership]:
         return super().tenant().where(Membership.deleted_at.is_(None))
+
+    async def any_in_unit(self, unit_id: uuid.UUID) -> bool:
+        """Some live member belongs to the unit (primary or not), whatever the data scope."""
+        in_unit = select(MemberUnit.membership_id).where(MemberUnit.unit_id == unit_id)
+        stmt = (
+            select(Membership.id)
+            .where(
+                Membership.org_id == self.actor.org_id,
+                Membership.deleted_at.is_(None),
+                or_(Membership.primary_unit_id == unit_id, Membership.id.in_(in_unit)),
+            )
+            .limit(1)
+        )
+        return await self.session.scalar(stmt) is not None
+
+    async def drop_supervisor_titles(self, user_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(UnitSupervisor).where(
+                UnitSupervisor.org_id == self.actor.org_id, UnitSupervisor.user_id == user_id
+            )
+        )
 
 
 class ApiKeyRepository(TenantRepository[ApiKey]):
@@ -248,3 +332,28 @@ async def units_of_memberships(
         .order_by(OrgUnit.sort, OrgUnit.name)
     )
     return [(m, u) for m, u in (await session.execute(stmt)).all()]
+
+
+async def role_permissions(
+    session: AsyncSession, org_id: uuid.UUID
+) -> list[tuple[uuid.UUID, list[str]]]:
+    """(role id, permissions) of every role of the organisation."""
+    stmt = select(Role.id, Role.permissions).where(Role.org_id == org_id)
+    return [(r, list(p or [])) for r, p in (await session.execute(stmt)).all()]
+
+
+async def active_role_holders(
+    session: AsyncSession, org_id: uuid.UUID, role_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(membership id, role id) for active, live members holding any of `role_ids`."""
+    stmt = (
+        select(MemberRole.membership_id, MemberRole.role_id)
+        .join(Membership, Membership.id == MemberRole.membership_id)
+        .where(
+            Membership.org_id == org_id,
+            Membership.status == MemberStatus.ACTIVE,
+            Membership.deleted_at.is_(None),
+            MemberRole.role_id.in_(list(role_ids)),
+        )
+    )
+    return [(m, r) for m, r in (await session.execute(stmt)).all()]

@@ -6,19 +6,16 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.identity import auth, common, errors, schemas
 from sealhub.identity.models import (
-    MemberRole,
     Membership,
     Role,
 )
 from sealhub.identity.permissions import CATALOGUE, GROUPS
-from sealhub.identity.repository import (
-    RoleRepository,
-)
+from sealhub.identity.repository import RoleRepository
 from sealhub.platform import audit, clock
 from sealhub.platform.actor import Actor, DataScope
 from sealhub.platform.runtime import Runtime
@@ -59,27 +56,13 @@ def permission_catalogue() -> schemas.CatalogueOut:
 _LIVE_MEMBER = (Membership.deleted_at.is_(None),)
 
 
-async def _role_member_counts(
-    session: AsyncSession, role_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, int]:
-    if not role_ids:
-        return {}
-    rows = await session.execute(
-        select(MemberRole.role_id, func.count())
-        .join(Membership, Membership.id == MemberRole.membership_id)
-        .where(MemberRole.role_id.in_(role_ids), *_LIVE_MEMBER)
-        .group_by(MemberRole.role_id)
-    )
-    return {role_id: int(n) for role_id, n in rows.all()}
-
-
 async def _roles_out(
-    session: AsyncSession, org_id: uuid.UUID, roles: list[Role]
+    session: AsyncSession, actor: Actor, roles: list[Role]
 ) -> list[schemas.RoleOut]:
     people = await common.people_refs(
-        session, org_id, [r.created_by for r in roles] + [r.updated_by for r in roles]
+        session, actor.org_id, [r.created_by for r in roles] + [r.updated_by for r in roles]
     )
-    counts = await _role_member_counts(session, [r.id for r in roles])
+    counts = await RoleRepository(session, actor).member_counts([r.id for r in roles])
     return [
         schemas.RoleOut(
             id=r.id,
@@ -130,23 +113,13 @@ async def list_roles(
     roles = list(
         (await session.execute(stmt.offset((page - 1) * page_size).limit(page_size))).scalars()
     )
-    return await _roles_out(session, actor.org_id, roles), int(total)
+    return await _roles_out(session, actor, roles), int(total)
 
 
 async def get_role(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> schemas.RoleOut:
     """One role with its creator, updater and member count."""
     role = await RoleRepository(session, actor).get(role_id)
-    return (await _roles_out(session, actor.org_id, [role]))[0]
-
-
-async def _check_role_name_free(
-    session: AsyncSession, org_id: uuid.UUID, name: str, exclude: uuid.UUID | None = None
-) -> None:
-    stmt = select(Role.id).where(Role.org_id == org_id, Role.name == name)
-    if exclude is not None:
-        stmt = stmt.where(Role.id != exclude)
-    if await session.scalar(stmt) is not None:
-        raise errors.RoleNameTaken()
+    return (await _roles_out(session, actor, [role]))[0]
 
 
 async def create_role(
@@ -162,7 +135,8 @@ async def create_role(
     """A new role: permissions from the catalogue and a data scope."""
     perms = common.check_permissions(permissions)
     common.check_grantable(actor, perms, DataScope(data_scope).value)
-    await _check_role_name_free(session, actor.org_id, name)
+    if await RoleRepository(session, actor).name_taken(name):
+        raise errors.RoleNameTaken()
     role = Role(
         org_id=actor.org_id,
         name=name,
@@ -184,7 +158,7 @@ async def create_role(
         after=_role_fields(role),
     )
     await auth.invalidate_org(runtime, actor.org_id)
-    return (await _roles_out(session, actor.org_id, [role]))[0]
+    return (await _roles_out(session, actor, [role]))[0]
 
 
 async def update_role(
@@ -202,7 +176,8 @@ async def update_role(
     role = await RoleRepository(session, actor).get_for_update(role_id)
     before = _role_fields(role)
     if name is not None and name != role.name:
-        await _check_role_name_free(session, actor.org_id, name, exclude=role.id)
+        if await RoleRepository(session, actor).name_taken(name, exclude=role.id):
+            raise errors.RoleNameTaken()
         role.name = name
     if description is not None:
         role.description = description
@@ -228,21 +203,21 @@ async def update_role(
         after=_role_fields(role),
     )
     await auth.invalidate_org(runtime, actor.org_id)
-    return (await _roles_out(session, actor.org_id, [role]))[0]
+    return (await _roles_out(session, actor, [role]))[0]
 
 
 async def delete_role(
     session: AsyncSession, runtime: Runtime, actor: Actor, role_id: uuid.UUID
 ) -> None:
     """Delete a custom role nobody holds."""
-    role = await RoleRepository(session, actor).get_for_update(role_id)
+    roles = RoleRepository(session, actor)
+    role = await roles.get_for_update(role_id)
     if role.builtin_key is not None:
         raise errors.RoleBuiltin()
-    if (await _role_member_counts(session, [role.id])).get(role.id, 0):
+    if (await roles.member_counts([role.id])).get(role.id, 0):
         raise errors.RoleInUse()
     before = _role_fields(role)
-    # links left by deleted members
-    await session.execute(delete(MemberRole).where(MemberRole.role_id == role.id))
+    await roles.unlink(role.id)
     await session.delete(role)
     await session.flush()
     await audit.record(

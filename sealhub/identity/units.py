@@ -9,19 +9,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from PIL import Image
-from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.identity import auth, errors, lookup, schemas
 from sealhub.identity import repository as repo
 from sealhub.identity.models import (
-    Membership,
-    MemberUnit,
     OrgUnit,
     UnitSupervisor,
 )
 from sealhub.identity.repository import (
+    MemberRepository,
     UnitRepository,
 )
 from sealhub.platform import audit, clock, ids
@@ -297,40 +295,16 @@ async def move_unit(
 
 async def delete_unit(session: AsyncSession, actor: Actor, unit_id: uuid.UUID) -> None:
     """Delete an empty unit (no sub-units, no members); the root stays."""
-    unit = await UnitRepository(session, actor).get_for_update(unit_id)
+    units = UnitRepository(session, actor)
+    unit = await units.get_for_update(unit_id)
     if unit.parent_id is None:
         raise errors.RootUnitImmutable()
-    child = await session.scalar(
-        select(OrgUnit.id).where(OrgUnit.org_id == actor.org_id, OrgUnit.parent_id == unit.id)
-    )
-    live = (Membership.org_id == actor.org_id, Membership.deleted_at.is_(None))
-    member = await session.scalar(
-        select(Membership.id)
-        .where(
-            *live,
-            or_(
-                Membership.primary_unit_id == unit.id,
-                Membership.id.in_(
-                    select(MemberUnit.membership_id).where(MemberUnit.unit_id == unit.id)
-                ),
-            ),
-        )
-        .limit(1)
-    )
-    if child is not None or member is not None:
+    if await units.has_children(unit.id) or await MemberRepository(session, actor).any_in_unit(
+        unit.id
+    ):
         raise errors.UnitNotEmpty()
-    # Deleted members may still point at the unit: let go of it.
-    await session.execute(
-        update(Membership)
-        .where(Membership.org_id == actor.org_id, Membership.primary_unit_id == unit.id)
-        .values(primary_unit_id=None)
-    )
-    await session.execute(delete(MemberUnit).where(MemberUnit.unit_id == unit.id))
-    await session.execute(
-        delete(UnitSupervisor).where(
-            UnitSupervisor.org_id == actor.org_id, UnitSupervisor.unit_id == unit.id
-        )
-    )
+    # deleted members may still point at the unit: let go of it
+    await units.release(unit.id)
     before = _unit_fields(unit)
     # seals (or other contexts' rows) still registered to the unit hold a foreign key to
     # it: the database refuses, whichever context they belong to
@@ -371,11 +345,7 @@ async def set_supervisors(
     if wanted - set(known):
         raise errors.MemberNotFound()
     before = await _supervisors(session, actor.org_id, [unit.id])
-    await session.execute(
-        delete(UnitSupervisor).where(
-            UnitSupervisor.org_id == actor.org_id, UnitSupervisor.unit_id == unit.id
-        )
-    )
+    await UnitRepository(session, actor).clear_supervisors(unit.id)
     sort = 0
     for title, holders in merged.items():
         slots: list[uuid.UUID | None] = list(holders) or [None]
