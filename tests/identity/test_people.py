@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import timedelta
 from typing import Any
 
 from openpyxl import Workbook
 
+from sealhub.platform import clock
 from tests.builders import (
     PASSWORD,
     Api,
@@ -256,3 +258,42 @@ async def test_concurrent_unit_creates_all_get_a_code(client, app):
         r.text for r in replies if r.status_code != 201
     ]
     assert len({r.json()["code"] for r in replies}) == n
+
+
+async def test_withdrawn_or_expired_invitations_cannot_be_accepted(client, app):
+    home = await register_org(client, app, org_name="撤回本")
+    other = await register_org(client, app, org_name="撤回邀")
+    person = await login(client, home.phone)
+    first = await _invite(other, home.phone, "撤回人", ["employee"])
+    code = sms_code(app, home.phone)
+    await other.delete(f"/api/v1/members/invitations/{first['id']}")
+    assert (await other.get("/api/v1/members/invitations"))["total"] == 0
+    assert await person.get("/api/v1/me/invitations") == []
+    r = await person.call("POST", f"/api/v1/me/invitations/{first['id']}/accept")
+    assert r.status_code == 409 and r.json()["code"] == "invitation.invalid_transition"
+    r = await client.post("/api/v1/invitations/accept", json={"phone": home.phone, "code": code})
+    assert r.status_code == 400
+
+    second = await _invite(other, home.phone, "撤回人", ["employee"])
+    clock.advance(timedelta(days=15))
+    person = await login(client, home.phone)  # a fortnight outlives the session too
+    assert await person.get("/api/v1/me/invitations") == []
+    r = await person.call("POST", f"/api/v1/me/invitations/{second['id']}/accept")
+    assert r.status_code == 409
+    # an expired invitation does not block a new one
+    other = await login(client, other.phone)
+    await _invite(other, home.phone, "撤回人", ["employee"])
+    me = await person.get("/api/v1/auth/me")
+    assert [m["org_name"] for m in me["memberships"]] == ["撤回本"]
+
+
+async def test_an_api_key_cannot_answer_its_creators_invitations(client, app):
+    home = await register_org(client, app, org_name="密钥本")
+    other = await register_org(client, app, org_name="密钥邀")
+    invitation = await _invite(other, home.phone, "密钥人", ["employee"])
+    key = await home.post("/api/v1/api-keys", json={"name": "集成", "permissions": ["member.read"]})
+    headers = {"Authorization": f"Bearer {key['secret']}"}
+    r = await client.get("/api/v1/me/invitations", headers=headers)
+    assert r.status_code == 401
+    r = await client.post(f"/api/v1/me/invitations/{invitation['id']}/accept", headers=headers)
+    assert r.status_code == 401
