@@ -215,14 +215,16 @@ class InvitationRepository(TenantRepository[Invitation]):
 
     model = Invitation
     not_found = InvitationNotFound
+    # invitees are in no unit yet: below org-wide scope one sees the invitations one sent
+    scope_owner = "invited_by"
 
-    def pending(self, now: datetime) -> Select[Invitation]:
-        return self.tenant().where(
+    def pending(self, now: datetime, *, scoped: bool = True) -> Select[Invitation]:
+        return (self.readable() if scoped else self.tenant()).where(
             Invitation.status == InvitationStatus.PENDING, Invitation.expires_at > now
         )
 
     async def pending_for(self, user_id: uuid.UUID, now: datetime) -> Invitation | None:
-        stmt = self.pending(now).where(Invitation.user_id == user_id)
+        stmt = self.pending(now, scoped=False).where(Invitation.user_id == user_id)
         return (await self.session.execute(stmt.limit(1))).scalar_one_or_none()
 
 

@@ -297,3 +297,27 @@ async def test_an_api_key_cannot_answer_its_creators_invitations(client, app):
     assert r.status_code == 401
     r = await client.post(f"/api/v1/me/invitations/{invitation['id']}/accept", headers=headers)
     assert r.status_code == 401
+
+
+async def test_invitations_are_visible_by_data_scope(client, app):
+    admin = await register_org(client, app, org_name="范围邀")
+    role = await admin.post(
+        "/api/v1/roles",
+        json={
+            "name": "部门人事",
+            "permissions": ["member.read", "member.manage", "org.read"],
+            "data_scope": "unit",
+        },
+    )
+    hr = await add_member(admin, name="部门人事", roles=["employee"])
+    await admin.patch(f"/api/v1/members/{hr.member_id}", json={"role_ids": [role["id"]]})
+    first = await register_org(client, app, org_name="甲方")
+    second = await register_org(client, app, org_name="乙方")
+    await _invite(admin, first.phone, "管理员邀请的", ["employee"])
+    mine = await hr.post(
+        "/api/v1/members",
+        json={"real_name": "人事邀请的", "phone": second.phone, "role_ids": [role["id"]]},
+        expect=202,
+    )
+    assert [i["id"] for i in (await hr.get("/api/v1/members/invitations"))["items"]] == [mine["id"]]
+    assert (await admin.get("/api/v1/members/invitations"))["total"] == 2
