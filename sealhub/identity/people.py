@@ -21,8 +21,9 @@ PEOPLE_MODEL = """\
     accepts, signed in (`GET /api/v1/me/invitations`, `POST .../{id}/accept` or
     `.../decline`) or with the texted code (`POST /api/v1/invitations/accept`; five wrong
     codes per phone and hour stop that path, the console still works). Invitations
-    expire after 14 days; the organisation lists (`GET /api/v1/members/invitations`) and
-    withdraws them (`DELETE /api/v1/members/invitations/{id}`).
+    expire after 14 days; the organisation lists (`GET /api/v1/members/invitations`: all
+    of them with an org-wide data scope, else those one sent) and withdraws them
+    (`DELETE /api/v1/members/invitations/{id}`).
 - **A person asking to join** by organisation code gets a `pending` membership that a
   member manager approves.
 - **Helping someone who cannot sign in** (`POST /api/v1/members/{id}/reset-password`):
