@@ -95,8 +95,15 @@ async def build_world(app: FastAPI, admin: Api) -> World:
             files={"file": ("p.png", image(), "image/png")},
         )
     ).json()
+    # someone who left and was asked back: an invitation waiting for an answer
+    former = await add_member(admin, name=f"前员工{w.marker}", roles=["employee"])
+    await admin.delete(f"/api/v1/members/{former.member_id}")
+    invitation = await admin.post(
+        "/api/v1/members", json={"real_name": f"回归{w.marker}", "phone": former.phone}, expect=202
+    )
     member_id = employee.member_id
     w.ids = {
+        "invitation_id": invitation["id"],
         "unit_id": unit["id"],
         "member_id": member_id,
         "role_id": role["id"],

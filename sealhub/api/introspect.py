@@ -56,6 +56,7 @@ def route_rules(app: FastAPI) -> list[RouteRule]:
 
 def permissions_markdown(app: FastAPI) -> str:
     """docs/permissions.md: the catalogue, the built-in roles, and every route's rule."""
+    from sealhub.identity.people import PEOPLE_MODEL
     from sealhub.identity.permissions import BUILTIN_ROLES, CATALOGUE
 
     lines = [
@@ -80,6 +81,7 @@ def permissions_markdown(app: FastAPI) -> str:
     for role in BUILTIN_ROLES:
         perms = ", ".join(f"`{p}`" for p in sorted(role.permissions))
         lines.append(f"| `{role.key}` | {role.zh} | {role.scope.value} | {perms} |")
+    lines += ["", PEOPLE_MODEL.rstrip("\n")]
     lines += [
         "",
         "## Routes",

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, File, Query, Response, UploadFile
+from fastapi import Depends, File, Query, Request, Response, UploadFile
 
 from sealhub.api.common import Page, api_router, read_upload
-from sealhub.api.deps import Db, PagingDep, Require, RuntimeDep
+from sealhub.api.deps import Auth, Db, PagingDep, Require, RuntimeDep, client_ip
 from sealhub.identity import schemas
 from sealhub.identity import service as identity
 from sealhub.platform.actor import Actor
+from sealhub.platform.errors import Unauthenticated
 
 router = api_router(tags=["members"])
 
@@ -50,13 +51,24 @@ async def list_members(
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
-@router.post("/members", status_code=201, response_model=schemas.MemberCreatedOut)
+@router.post(
+    "/members",
+    status_code=201,
+    response_model=schemas.MemberCreatedOut | schemas.InvitationOut,
+    responses={202: {"model": schemas.InvitationOut, "description": "Invited"}},
+)
 async def create_member(
-    body: schemas.MemberCreateIn, session: Db, runtime: RuntimeDep, actor: Manager
-) -> schemas.MemberCreatedOut:
-    """Add a person by phone (a temporary password is returned once for a new account
-    without one). No Idempotency-Key replay: it would store that password."""
-    return await identity.create_member(
+    body: schemas.MemberCreateIn,
+    response: Response,
+    session: Db,
+    runtime: RuntimeDep,
+    actor: Manager,
+) -> schemas.MemberCreatedOut | schemas.InvitationOut:
+    """Add a person by phone: 201 with the new member (a temporary password is returned
+    once for a new account without one), or 202 with an invitation when the phone already
+    has an account: its owner accepts before anything is granted. No Idempotency-Key
+    replay: it would store that password."""
+    out = await identity.create_member(
         session,
         runtime,
         actor,
@@ -65,6 +77,84 @@ async def create_member(
         password=body.password,
         role_ids=body.role_ids,
         unit_ids=body.unit_ids,
+    )
+    if isinstance(out, schemas.InvitationOut):
+        response.status_code = 202
+    return out
+
+
+@router.get("/members/invitations", response_model=Page[schemas.InvitationOut])
+async def list_invitations(
+    session: Db, actor: Reader, paging: PagingDep
+) -> Page[schemas.InvitationOut]:
+    """Invitations of this organisation still waiting for an answer, newest first."""
+    items, total = await identity.list_invitations(
+        session, actor, page=paging.page, page_size=paging.page_size
+    )
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.delete("/members/invitations/{invitation_id}", status_code=204)
+async def cancel_invitation(invitation_id: uuid.UUID, session: Db, actor: Manager) -> Response:
+    """Withdraw a pending invitation."""
+    await identity.cancel_invitation(session, actor, invitation_id)
+    return Response(status_code=204)
+
+
+def _person(auth: Auth) -> uuid.UUID:
+    # invitations are answered by the person in a session of their own, never by an API key
+    if auth.csrf_token is None:
+        raise Unauthenticated()
+    return auth.user_id
+
+
+@router.get("/me/invitations", response_model=list[schemas.InvitationOut])
+async def my_invitations(session: Db, auth: Auth) -> list[schemas.InvitationOut]:
+    """Invitations waiting for my answer, from any organisation."""
+    return await identity.my_invitations(session, _person(auth))
+
+
+@router.post("/me/invitations/{invitation_id}/accept", response_model=schemas.InvitationOut)
+async def accept_invitation(
+    invitation_id: uuid.UUID, request: Request, session: Db, runtime: RuntimeDep, auth: Auth
+) -> schemas.InvitationOut:
+    """Accept: I become a member of the inviting organisation."""
+    return await identity.accept_invitation(
+        session,
+        runtime,
+        _person(auth),
+        invitation_id,
+        ip=client_ip(request),
+        client=request.headers.get("user-agent", "")[:255],
+    )
+
+
+@router.post("/me/invitations/{invitation_id}/decline", response_model=schemas.InvitationOut)
+async def decline_invitation(
+    invitation_id: uuid.UUID, request: Request, session: Db, auth: Auth
+) -> schemas.InvitationOut:
+    """Decline: nothing changes for me."""
+    return await identity.decline_invitation(
+        session,
+        _person(auth),
+        invitation_id,
+        ip=client_ip(request),
+        client=request.headers.get("user-agent", "")[:255],
+    )
+
+
+@router.post("/invitations/accept", response_model=schemas.InvitationOut)
+async def accept_invitation_by_code(
+    body: schemas.InvitationCodeIn, request: Request, session: Db, runtime: RuntimeDep
+) -> schemas.InvitationOut:
+    """Accept an invitation with the code it texted to my phone (no sign-in needed)."""
+    return await identity.accept_invitation_by_code(
+        session,
+        runtime,
+        phone=body.phone,
+        code=body.code,
+        ip=client_ip(request),
+        client=request.headers.get("user-agent", "")[:255],
     )
 
 
@@ -129,9 +219,9 @@ async def delete_member(
 async def reset_password(
     member_id: uuid.UUID, session: Db, runtime: RuntimeDep, actor: Manager
 ) -> schemas.TemporaryPasswordOut:
-    """Give the member a temporary password (shown once); their sessions end."""
-    temp = await identity.reset_member_password(session, runtime, actor, member_id)
-    return schemas.TemporaryPasswordOut(temporary_password=temp)
+    """Text the member's account owner a reset code; only for an account this organisation
+    opened and nobody has signed in with yet, a new first password (shown once; sessions end)."""
+    return await identity.reset_member_password(session, runtime, actor, member_id)
 
 
 @router.post("/members/{member_id}/approve", response_model=schemas.MemberOut)

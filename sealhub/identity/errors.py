@@ -231,3 +231,26 @@ class GrantExceedsOwn(AppError):
     status = 403
     zh = "不能授予超出自身的权限或数据范围：{what}"
     en = "Cannot grant a permission or data scope beyond your own: {what}"
+
+
+class MemberExceedsOwn(AppError):
+    code = "member.exceeds_own"
+    status = 403
+    zh = "不能操作权限或数据范围超出自身的成员：{what}"
+    en = "Cannot act on a member whose permissions or data scope exceed your own: {what}"
+
+
+class InvitationPending(Conflict):
+    code = "member.invitation_pending"
+    zh = "已向该手机号发出邀请，等待对方接受"
+    en = "An invitation to this phone is already waiting for an answer"
+
+
+class InvitationNotFound(NotFound):
+    code = "invitation.not_found"
+    zh = "邀请不存在或已失效"
+    en = "No such invitation, or it has expired"
+
+
+class InvitationInvalidTransition(InvalidTransition):
+    code = "invitation.invalid_transition"

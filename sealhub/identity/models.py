@@ -85,6 +85,9 @@ class User(IdMixin, CreatedUpdatedMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
     last_org_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     locale: Mapped[str] = mapped_column(String(10), default="zh-CN")
+    # the organisation that opened this account for a person who had none; until its owner
+    # first signs in (last_login_at), that organisation may still issue a first password
+    created_by_org_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
 
 
 class Membership(IdMixin, TenantMixin, CreatedUpdatedMixin, Base):
@@ -102,6 +105,34 @@ class Membership(IdMixin, TenantMixin, CreatedUpdatedMixin, Base):
     primary_unit_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("org_units.id"), default=None
     )
+
+
+class InvitationStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class Invitation(IdMixin, TenantMixin, CreatedUpdatedMixin, Base):
+    """An organisation asks a person who already has an account to join; nothing is
+    granted until that person accepts (in the console, or with the code sent by SMS)."""
+
+    __tablename__ = "invitations"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    real_name: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(20), default=InvitationStatus.PENDING)
+    # the membership to create on acceptance (ids as strings; checked again then)
+    role_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    unit_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    invited_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    # keyed hash of the SMS code; wrong guesses are counted and burn it
+    code_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    code_failures: Mapped[int] = mapped_column(default=0)
+    membership_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
 
 
 class MemberUnit(Base):

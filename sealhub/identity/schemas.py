@@ -286,7 +286,7 @@ class MemberCreatedOut(MemberOut):
 class MemberCreateIn(Strict):
     real_name: str = Field(min_length=1, max_length=50)
     phone: str = Field(max_length=32)
-    # for a new account; ignored when the phone already has one
+    # for a new account; ignored when the phone already has one (that person is invited)
     password: str | None = Field(default=None, max_length=128)
     role_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
     unit_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
@@ -299,7 +299,40 @@ class MemberPatchIn(Strict):
 
 
 class TemporaryPasswordOut(BaseModel):
-    temporary_password: str
+    # a first password, only for an account this organisation opened and nobody has used;
+    # otherwise None and the owner was sent a reset code by SMS instead
+    temporary_password: str | None = None
+    code_sent: bool = False
+
+
+class InvitationOut(BaseModel):
+    """An organisation's invitation to a person who already has an account."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    org_name: str
+    real_name: str  # the name the organisation will know them by
+    phone: str
+    status: str  # pending, accepted, declined, cancelled
+    roles: list[RoleRef]
+    units: list[UnitRef]
+    invited_by: PersonRef | None
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    membership_id: uuid.UUID | None  # set once accepted
+
+
+class InvitationCodeIn(Strict):
+    phone: str = Field(max_length=32)
+    code: str = Field(min_length=1, max_length=16)
+
+
+class ImportInvitedRow(BaseModel):
+    row: int
+    invitation_id: uuid.UUID
+    real_name: str
+    phone: str
 
 
 class ImportedRow(BaseModel):
@@ -318,6 +351,8 @@ class ImportRowError(BaseModel):
 class ImportOut(BaseModel):
     created: list[ImportedRow]
     errors: list[ImportRowError]
+    # rows whose phone already has an account: invited, not added
+    invited: list[ImportInvitedRow] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- directory: API keys

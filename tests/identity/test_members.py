@@ -109,11 +109,16 @@ async def test_member_crud(client, app):
     assert (await client.get("/api/v1/auth/me", headers=member.headers)).status_code == 401
     await admin.get(f"/api/v1/members/{created['id']}", expect=404)
     assert (await admin.get("/api/v1/members", params={"q": "赵六"}))["total"] == 0
-    # added back later: the same person, a fresh membership
-    back = await admin.post("/api/v1/members", json={"real_name": "赵六", "phone": phone})
-    assert back["temporary_password"] is None
+    # added back later: the person has used the account, so they are invited and accept
+    back = await admin.post(
+        "/api/v1/members", json={"real_name": "赵六", "phone": phone}, expect=202
+    )
+    assert "temporary_password" not in back
     assert [r["builtin_key"] for r in back["roles"]] == ["employee"]
-    assert (await login(client, phone, temp)).member_id == back["id"]
+    person = await login(client, phone, temp)
+    assert person.member_id == ""
+    accepted = await person.post(f"/api/v1/me/invitations/{back['id']}/accept", expect=200)
+    assert (await login(client, phone, temp)).member_id == accepted["membership_id"]
 
 
 async def test_last_admin_guard(client, app):
@@ -135,14 +140,22 @@ async def test_last_admin_guard(client, app):
 
 async def test_admin_password_reset(client, app):
     admin = await register_org(client, app)
-    member = await add_member(admin, name="忘密码", roles=["employee"])
-    out = await admin.post(f"/api/v1/members/{member.member_id}/reset-password", expect=200)
+    phone = next_phone()
+    created = await admin.post("/api/v1/members", json={"real_name": "忘密码", "phone": phone})
+    # never signed in, opened by this organisation: a new first password
+    out = await admin.post(f"/api/v1/members/{created['id']}/reset-password", expect=200)
     temp = out["temporary_password"]
-    assert (await client.get("/api/v1/auth/me", headers=member.headers)).status_code == 401
-    r = await client.post("/api/v1/auth/login", json={"phone": member.phone, "password": PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/login", json={"phone": phone, "password": created["temporary_password"]}
+    )
     assert r.status_code == 401
-    again = await login(client, member.phone, temp)
-    assert again.member_id == member.member_id
+    member = await login(client, phone, temp)
+    assert member.member_id == created["id"]
+    # used since: only the owner, by a code texted to them, sets a password
+    out = await admin.post(f"/api/v1/members/{member.member_id}/reset-password", expect=200)
+    assert out == {"temporary_password": None, "code_sent": True}
+    assert (await client.get("/api/v1/auth/me", headers=member.headers)).status_code == 200
+    assert sms_code(app, phone)
     employee = await add_member(admin, name="员工", roles=["employee"])
     r = await employee.call("POST", f"/api/v1/members/{member.member_id}/reset-password")
     assert r.status_code == 403
@@ -178,10 +191,13 @@ async def test_person_in_two_orgs_switches(client, app):
     first = await register_org(client, app, org_name="甲公司")
     second = await register_org(client, app, org_name="乙公司")
     person = await add_member(first, name="两边跑", roles=["employee"])
-    added = await second.post(
-        "/api/v1/members", json={"real_name": "两边跑乙", "phone": person.phone}
+    invited = await second.post(
+        "/api/v1/members", json={"real_name": "两边跑乙", "phone": person.phone}, expect=202
     )
-    assert added["temporary_password"] is None  # existing account: password unchanged
+    # existing account: password unchanged, nothing granted until the owner accepts
+    assert (await person.get("/api/v1/auth/me"))["memberships"][0]["org_name"] == "甲公司"
+    accepted = await person.post(f"/api/v1/me/invitations/{invited['id']}/accept", expect=200)
+    added = {"id": accepted["membership_id"]}
     me = await person.get("/api/v1/auth/me")
     assert {m["org_name"] for m in me["memberships"]} == {"甲公司", "乙公司"}
     assert me["organization"]["id"] == first.org_id

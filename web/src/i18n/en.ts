@@ -69,6 +69,15 @@ const en: typeof zh = {
     importErrors: 'These rows were not imported', importPasswords: 'Temporary passwords of the new members (shown once; pass them on securely)', row: 'Row', error: 'Error', newMember: 'New member', editMember: 'Edit member',
     initialPassword: 'Initial password', initialPasswordHint: 'Leave empty to generate a temporary password',
     disableConfirm: 'Disable “{name}”? They will no longer be able to sign in.', dropFile: 'Drop the file here, or', clickUpload: 'click to upload',
+    invited: 'Invited', invitedMsg: 'This phone already has an account: “{name}” was invited and joins only after accepting.',
+    pendingInvitations: 'Invitations awaiting an answer ({n})', withdraw: 'Withdraw', withdrawConfirm: 'Withdraw the invitation of “{name}”?',
+    expiresAt: 'Expires', resetCodeSent: 'A password reset code was texted to “{name}”; they set the new password themselves.',
+    importInvited: '{n} phones already have accounts: invited, they join once they accept',
+  },
+  invitation: {
+    mine: 'My invitations', none: 'No invitations waiting', org: 'Organisation', nameThere: 'My name there', by: 'Invited by',
+    accept: 'Accept', decline: 'Decline', accepted: 'You joined “{name}”; switch organisations at the top right',
+    declineConfirm: 'Decline the invitation of “{name}”?',
   },
   seal: {
     name: 'Seal name', code: 'Seal code', kind: 'Kind', type: 'Type', status: 'Status', unit: 'Unit', keepers: 'Keepers',

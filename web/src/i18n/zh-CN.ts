@@ -63,6 +63,13 @@ export default {
     importDone: '成功导入 {n} 人', importErrors: '以下行未能导入', importPasswords: '新成员的临时密码（仅显示一次，请妥善转交）', row: '行号', error: '错误信息', newMember: '新增人员',
     editMember: '编辑人员', initialPassword: '初始密码', initialPasswordHint: '留空则由系统生成临时密码', disableConfirm: '确定停用“{name}”吗？停用后将无法登录。',
     dropFile: '将文件拖到此处，或', clickUpload: '点击上传',
+    invited: '已邀请', invitedMsg: '该手机号已有账号，已向“{name}”发出邀请，对方接受后才会加入本组织。',
+    pendingInvitations: '待接受的邀请（{n}）', withdraw: '撤回', withdrawConfirm: '确定撤回对“{name}”的邀请吗？', expiresAt: '有效期至',
+    resetCodeSent: '已向“{name}”的手机发送重置密码验证码，请本人自行设置新密码。', importInvited: '{n} 个手机号已有账号，已发出邀请，对方接受后加入',
+  },
+  invitation: {
+    mine: '我的邀请', none: '暂无待处理的邀请', org: '邀请组织', nameThere: '在该组织的姓名', by: '邀请人',
+    accept: '接受', decline: '拒绝', accepted: '已加入“{name}”，可在右上角切换组织', declineConfirm: '确定拒绝“{name}”的邀请吗？',
   },
   seal: {
     name: '印章名称', code: '印章编码', kind: '印章类别', type: '印章类型', status: '状态', unit: '所属部门', keepers: '保管人',

@@ -51,6 +51,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'org', name: 'org', component: () => import('@/views/org/OrgView.vue'), meta: { title: 'menu.org', perm: 'org.read' } },
       { path: 'roles', name: 'roles', component: () => import('@/views/roles/RoleListView.vue'), meta: { title: 'menu.roles', perm: 'role.read' } },
       { path: 'members', name: 'members', component: () => import('@/views/members/MemberListView.vue'), meta: { title: 'menu.members', perm: 'member.read' } },
+      { path: 'invitations', name: 'my-invitations', component: () => import('@/views/members/MyInvitationsView.vue'), meta: { title: 'invitation.mine' } },
       { path: 'audit', name: 'audit', component: () => import('@/views/audit/AuditView.vue'), meta: { title: 'menu.audit', perm: 'audit.read' } },
       { path: '403', name: 'forbidden', component: () => import('@/views/ErrorView.vue'), props: { code: 403 }, meta: { title: 'error.forbidden' } },
       { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/views/ErrorView.vue'), props: { code: 404 }, meta: { title: 'error.notFound' } },
