@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,7 @@ from sealhub.seals.errors import (
     SealNotActive,
     UnitNotFound,
 )
+from sealhub.seals.events import CustodyFacts, HandedOut, Returned
 from sealhub.seals.models import CustodyRecord, Seal, SealKeeper, SealStatusChange
 from sealhub.seals.policy import SealKind, SealStatus, SealType
 from sealhub.seals.repository import CustodyRepository, SealRepository
@@ -57,6 +58,7 @@ SEAL_IMAGE_PURPOSE = "seal_image"
 IMAGE_KINDS = frozenset({"image"})  # storage's sniffed kind for PNG/JPEG/WebP
 SEAL_SORTS = {"created_at", "name", "code"}
 _ACTIVE_MEMBER = "active"
+C = TypeVar("C", bound=CustodyFacts)
 
 
 # ---- for other contexts ----
@@ -395,7 +397,7 @@ async def hand_out(
         ),
         after=_custody_snapshot(record),
     )
-    await events.emit(session, "seals.handed_out", _custody_payload(record), org_id=actor.org_id)
+    await events.emit(session, _custody_event(HandedOut, record))
     return (await _custody_out(session, actor, [record]))[0]
 
 
@@ -439,7 +441,7 @@ async def take_back(
         before=before,
         after=_custody_snapshot(record),
     )
-    await events.emit(session, "seals.returned", _custody_payload(record), org_id=actor.org_id)
+    await events.emit(session, _custody_event(Returned, record))
     return (await _custody_out(session, actor, [record]))[0]
 
 
@@ -677,19 +679,19 @@ def _custody_snapshot(r: CustodyRecord) -> dict[str, Any]:
     }
 
 
-def _custody_payload(r: CustodyRecord) -> dict[str, Any]:
-    return {
-        "org_id": str(r.org_id),
-        "seal_id": str(r.seal_id),
-        "custody_id": str(r.id),
-        "request_id": str(r.request_id) if r.request_id else None,
-        "holder_id": str(r.holder_id),
-        "carried_out": r.carried_out,
-        "handed_out_at": r.handed_out_at.isoformat(),
-        "expected_return_at": (r.expected_return_at.isoformat() if r.expected_return_at else None),
-        "returned_at": r.returned_at.isoformat() if r.returned_at else None,
-        "presses": r.presses,
-    }
+def _custody_event(event_type: type[C], r: CustodyRecord) -> C:
+    return event_type(
+        org_id=r.org_id,
+        seal_id=r.seal_id,
+        custody_id=r.id,
+        request_id=r.request_id,
+        holder_id=r.holder_id,
+        carried_out=r.carried_out,
+        handed_out_at=r.handed_out_at,
+        expected_return_at=r.expected_return_at,
+        returned_at=r.returned_at,
+        presses=r.presses,
+    )
 
 
 async def count_by_status(session: AsyncSession, actor: Actor) -> dict[str, int]:

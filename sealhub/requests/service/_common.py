@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,7 @@ from sealhub.requests.errors import (
     SealNotActive,
     SealNotInOrg,
 )
+from sealhub.requests.events import ItemFacts, RequestFacts
 from sealhub.requests.models import (
     Amendment,
     ApprovalTask,
@@ -70,6 +71,7 @@ FLOW_SORTS = {"created_at", "name", "priority"}
 _ACTIVE = "active"
 _TARGET = "stamp_request"
 _SYSTEM_USER = uuid.UUID(int=0)
+F = TypeVar("F", bound=RequestFacts)
 
 # ---- helpers: visibility and roles ----
 
@@ -245,28 +247,32 @@ def _snapshot(req: StampRequest) -> dict[str, Any]:
     }
 
 
-def _payload(req: StampRequest, items: list[RequestItem]) -> dict[str, Any]:
-    return {
-        "org_id": str(req.org_id),
-        "request_id": str(req.id),
-        "number": req.number,
-        "status": str(req.status),
-        "applicant_id": str(req.applicant_id),
-        "valid_from": req.valid_from.isoformat(),
-        "valid_until": req.valid_until.isoformat(),
-        "items": [
-            {
-                "item_id": str(i.id),
-                "seal_id": str(i.seal_id),
-                "seal_kind": i.seal_kind,
-                "presses": i.presses,
-                "pages": i.pages,
-                "position": i.position,
-                "straddle": i.straddle,
-            }
+def _facts(
+    event_type: type[F], req: StampRequest, items: Sequence[RequestItem] = (), **extra: Any
+) -> F:
+    """An application event carrying the application's facts (and its items, if given)."""
+    return event_type(
+        org_id=req.org_id,
+        request_id=req.id,
+        number=req.number,
+        status=str(req.status),
+        applicant_id=req.applicant_id,
+        valid_from=req.valid_from,
+        valid_until=req.valid_until,
+        items=[
+            ItemFacts(
+                item_id=i.id,
+                seal_id=i.seal_id,
+                seal_kind=i.seal_kind,
+                presses=i.presses,
+                pages=i.pages,
+                position=i.position,
+                straddle=i.straddle,
+            )
             for i in items
         ],
-    }
+        **extra,
+    )
 
 
 def _out(req: StampRequest, items: list[RequestItem]) -> RequestOut:

@@ -20,6 +20,7 @@ from sealhub.requests.errors import (
     InvalidDocument,
     ItemNotFound,
 )
+from sealhub.requests.events import RequestSubmitted, WindowChanged
 from sealhub.requests.models import (
     Amendment,
     ApprovalFlow,
@@ -49,10 +50,10 @@ from sealhub.requests.service._common import (
     _check_window,
     _detail,
     _event,
+    _facts,
     _for_update,
     _move,
     _Parts,
-    _payload,
     _snapshot,
     _with,
 )
@@ -269,7 +270,7 @@ async def _finish_submit(
         ),
         after=_snapshot(req),
     )
-    await events.emit(session, "requests.submitted", _payload(req, items), org_id=req.org_id)
+    await events.emit(session, _facts(RequestSubmitted, req, items))
 
 
 # ---- after approval ----
@@ -410,5 +411,5 @@ async def change_window(
         after={"valid_from": valid_from, "valid_until": valid_until},
     )
     if req.status in (RequestStatus.APPROVED, RequestStatus.IN_USE):
-        await events.emit(session, "requests.window_changed", _payload(req, []), org_id=req.org_id)
+        await events.emit(session, _facts(WindowChanged, req))
     return await _detail(session, actor, req)

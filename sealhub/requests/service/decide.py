@@ -18,6 +18,7 @@ from sealhub.requests.errors import (
     NotAssignee,
     SelfApproval,
 )
+from sealhub.requests.events import PressesAdded, RequestApproved, RequestRejected
 from sealhub.requests.flows import FlowMode, StepOutcome
 from sealhub.requests.models import (
     ApprovalTask,
@@ -35,8 +36,8 @@ from sealhub.requests.service._common import (
     _TARGET,
     _detail,
     _event,
+    _facts,
     _for_update,
-    _payload,
     _with,
 )
 from sealhub.requests.service._routing import _open_step
@@ -213,14 +214,13 @@ async def _decide(
     )
     if final:
         items = await repo.items([req.id])
-        payload = _payload(req, items)
         if amendment:
-            payload["amendment_id"] = str(amendment.id)
-            await events.emit(session, "requests.presses_added", payload, org_id=req.org_id)
+            added = _facts(PressesAdded, req, items, amendment_id=amendment.id)
+            await events.emit(session, added)
         else:
-            await events.emit(session, "requests.approved", payload, org_id=req.org_id)
+            await events.emit(session, _facts(RequestApproved, req, items))
     elif outcome == StepOutcome.REJECTED and not amendment:
-        await events.emit(session, "requests.rejected", _payload(req, []), org_id=req.org_id)
+        await events.emit(session, _facts(RequestRejected, req))
     return await _detail(session, actor, req)
 
 

@@ -15,6 +15,7 @@ from sealhub.requests.errors import (
     InvalidRequestTransition,
     RequestNotFound,
 )
+from sealhub.requests.events import OverPressed, RequestCompleted, RequestExpired
 from sealhub.requests.models import (
     RequestItem,
     StampPhoto,
@@ -42,9 +43,9 @@ from sealhub.requests.service._common import (
     _cancel_pending,
     _detail,
     _event,
+    _facts,
     _for_update,
     _move,
-    _payload,
     _system,
     _visible,
 )
@@ -79,9 +80,7 @@ async def end(
         before={"status": before},
         after={"status": req.status},
     )
-    payload = _payload(req, [])
-    payload["ended_early"] = True
-    await events.emit(session, "requests.completed", payload, org_id=req.org_id)
+    await events.emit(session, _facts(RequestCompleted, req, ended_early=True))
     return await _detail(session, actor, req)
 
 
@@ -275,15 +274,13 @@ async def _count_presses(
             )
             await events.emit(
                 session,
-                "requests.over_pressed",
-                {
-                    "org_id": str(req.org_id),
-                    "request_id": str(req.id),
-                    "seal_id": str(item.seal_id),
-                    "presses": item.presses,
-                    "presses_used": item.presses_used,
-                },
-                org_id=req.org_id,
+                OverPressed(
+                    org_id=req.org_id,
+                    request_id=req.id,
+                    seal_id=item.seal_id,
+                    presses=item.presses,
+                    presses_used=item.presses_used,
+                ),
             )
 
 
@@ -326,9 +323,7 @@ async def _maybe_complete(
         after={"status": req.status},
         org_id=req.org_id,
     )
-    payload = _payload(req, [])
-    payload["ended_early"] = False
-    await events.emit(session, "requests.completed", payload, org_id=req.org_id)
+    await events.emit(session, _facts(RequestCompleted, req, ended_early=False))
 
 
 async def expire_due(session: AsyncSession, now: datetime, *, limit: int = 500) -> int:
@@ -354,7 +349,7 @@ async def expire_due(session: AsyncSession, now: datetime, *, limit: int = 500) 
             after={"status": req.status},
             org_id=req.org_id,
         )
-        await events.emit(session, "requests.expired", _payload(req, []), org_id=req.org_id)
+        await events.emit(session, _facts(RequestExpired, req))
         count += 1
     await session.flush()
     return count
