@@ -79,7 +79,7 @@ async def record(
     event: events.Event | None = None,
 ) -> None:
     """Append one audit entry (and the change's event, if any) in the caller's transaction."""
-    member = actor if isinstance(actor, Actor) else None
+    member = actor if isinstance(actor, Actor) and not actor.is_system else None
     # written with the caller's next flush or commit, batched with the transaction's other
     # entries (a failed write never leaves an entry, a committed one always has it)
     appends.append(

@@ -11,7 +11,12 @@ from sealhub.requests.service.apply import (
     withdraw,
 )
 from sealhub.requests.service.decide import add_approver, approve, reject, transfer
-from sealhub.requests.service.documents import document_content, get_document, upload_document
+from sealhub.requests.service.documents import (
+    document_content,
+    get_document,
+    request_documents,
+    upload_document,
+)
 from sealhub.requests.service.flows import (
     create_flow,
     deactivate_flow,
@@ -29,11 +34,13 @@ from sealhub.requests.service.read import (
 )
 from sealhub.requests.service.use import (
     archive,
-    check_hand_out,
     end,
     expire_due,
+    hand_out,
     photo_content,
+    record_use,
     seal_returned,
+    take_back,
     upload_photo,
 )
 
@@ -43,7 +50,6 @@ __all__ = [
     "approve",
     "archive",
     "change_window",
-    "check_hand_out",
     "create_flow",
     "create_request",
     "created_since",
@@ -54,15 +60,19 @@ __all__ = [
     "get_document",
     "get_flow",
     "get_request",
+    "hand_out",
     "list_flows",
     "list_requests",
     "numbers",
     "pending_task_count",
     "photo_content",
     "preview_flow",
+    "record_use",
     "reject",
+    "request_documents",
     "seal_returned",
     "submit",
+    "take_back",
     "transfer",
     "update_flow",
     "upload_document",

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.identity import service as identity_service
 from sealhub.platform import clock
-from sealhub.platform.actor import Actor, DataScope
+from sealhub.platform.actor import Actor
 from sealhub.platform.db import appends
 from sealhub.platform.errors import Forbidden
 from sealhub.platform.ids import new_id
@@ -70,14 +70,9 @@ REQUEST_SORTS = {"created_at", "name", "valid_until"}
 FLOW_SORTS = {"created_at", "name", "priority"}
 _ACTIVE = "active"
 _TARGET = "stamp_request"
-_SYSTEM_USER = uuid.UUID(int=0)
 F = TypeVar("F", bound=RequestFacts)
 
 # ---- helpers: visibility and roles ----
-
-
-def _system(org_id: uuid.UUID) -> Actor:
-    return Actor(user_id=_SYSTEM_USER, org_id=org_id, name="系统", data_scope=DataScope.ORG)
 
 
 async def _visible(
@@ -185,7 +180,7 @@ async def _cancel_pending(session: AsyncSession, actor: Actor, req: StampRequest
 
 def _move(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     req: StampRequest,
     target: RequestStatus,
     action: str,
@@ -200,7 +195,7 @@ def _move(
 
 def _event(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     req: StampRequest,
     action: str,
     from_status: str | None,
@@ -209,11 +204,10 @@ def _event(
     comment: str = "",
 ) -> EventOut:
     """One timeline entry, written with the transaction (append-only, see appends)."""
-    system = actor is None or actor.user_id == _SYSTEM_USER
     event = EventOut(
         id=new_id(),
-        actor_id=None if system or actor is None else actor.user_id,
-        actor_name="系统" if system or actor is None else actor.name[:100],
+        actor_id=None if actor.is_system else actor.user_id,
+        actor_name="系统" if actor.is_system else actor.name[:100],
         action=action,
         from_status=from_status,
         to_status=to_status,

@@ -98,3 +98,14 @@ async def _readable_document(
             continue
         return doc
     raise DocumentNotFound()
+
+
+async def request_documents(
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID
+) -> list[DocumentOut]:
+    """The documents of an application the actor may read (jobs act as `system_in(org)`)."""
+    req = await _visible(session, actor, request_id)
+    return [
+        DocumentOut.model_validate(d)
+        for d in await DocumentRepository(session, actor).of_request(req.id)
+    ]

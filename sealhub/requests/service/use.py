@@ -8,14 +8,21 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.platform import audit, clock, events
-from sealhub.platform.actor import Actor, SystemActor
+from sealhub.platform.actor import Actor, system_in
 from sealhub.requests import policy
 from sealhub.requests.errors import (
     HandOutNotAllowed,
     InvalidRequestTransition,
     RequestNotFound,
+    UseNotAllowed,
 )
-from sealhub.requests.events import OverPressed, RequestCompleted, RequestExpired
+from sealhub.requests.events import (
+    OverPressed,
+    RequestCompleted,
+    RequestExpired,
+    UseRecorded,
+    UseSource,
+)
 from sealhub.requests.models import (
     RequestItem,
     StampPhoto,
@@ -30,10 +37,10 @@ from sealhub.requests.repository import (
 from sealhub.requests.schemas import (
     PhotoOut,
     RequestDetail,
+    UseOut,
     status_zh,
 )
 from sealhub.requests.service._common import (
-    _SYSTEM_USER,
     _TARGET,
     DOCUMENT_KINDS,
     PHOTO_PURPOSE,
@@ -46,11 +53,10 @@ from sealhub.requests.service._common import (
     _facts,
     _for_update,
     _move,
-    _system,
     _visible,
 )
 from sealhub.seals import service as seals_service
-from sealhub.seals.schemas import SealKind
+from sealhub.seals.schemas import CustodyOut, SealKind
 from sealhub.storage import service as storage_service
 from sealhub.storage.service import StorageRuntime
 
@@ -109,46 +115,184 @@ async def archive(session: AsyncSession, actor: Actor, request_id: uuid.UUID) ->
 # ---- physical seals: hand-out, photos, return ----
 
 
-async def check_hand_out(
+# what each kind of use needs: the seal kind of its item, and whether it is a live use
+# (application approved or in use, inside its window, by the applicant, presses left) or a
+# count made afterwards (a return may come after the window closed)
+_KIND = {
+    UseSource.HAND_OUT: SealKind.PHYSICAL,
+    UseSource.RETURN_COUNT: SealKind.PHYSICAL,
+    UseSource.DEVICE_PRESS: SealKind.SMART,
+    UseSource.E_SIGNATURE: SealKind.ELECTRONIC,
+}
+_WORDS = {
+    UseSource.HAND_OUT: ("外借", "Handed out"),
+    UseSource.RETURN_COUNT: ("归还清点", "Counted at return"),
+    UseSource.DEVICE_PRESS: ("智能印章盖章", "Smart-seal press"),
+    UseSource.E_SIGNATURE: ("电子签章", "E-signature"),
+}
+
+
+async def record_use(
     session: AsyncSession,
     actor: Actor,
     request_id: uuid.UUID,
+    *,
     seal_id: uuid.UUID,
-    holder_id: uuid.UUID,
-) -> None:
-    """Allow a physical seal's hand-out for an application (the first one puts it in use)."""
+    source: UseSource,
+    count: int = 1,
+    user_id: uuid.UUID | None = None,
+) -> UseOut:
+    """Check one use of an application (item, window, person, count) and record it.
+
+    `user_id` is who uses the seal (the holder, the presser, the signer; the actor by
+    default); `count` the presses it takes (0 for a hand-out, the keeper's count for a
+    return). Refused uses write nothing; returns count even beyond the approval (flagged)."""
+    refuse = HandOutNotAllowed if source == UseSource.HAND_OUT else UseNotAllowed
     repo = RequestRepository(session, actor)
     req = await repo.tenant_get(request_id, lock=True)
-    if req.status not in policy.ALLOWED[Action.HAND_OUT]:
-        raise HandOutNotAllowed(reason=f"申请单{status_zh(req.status)}")
+    live = source != UseSource.RETURN_COUNT
+    if live and req.status not in policy.ALLOWED[Action.HAND_OUT]:
+        raise refuse(reason=f"申请单{status_zh(req.status)}")
     items = await repo.items([req.id])
     item = next((i for i in items if i.seal_id == seal_id), None)
-    if item is None or item.seal_kind != SealKind.PHYSICAL:
-        raise HandOutNotAllowed(reason="申请单中没有该实体印章")
-    if holder_id != req.applicant_id:
-        raise HandOutNotAllowed(reason="领用人必须是申请人")
+    if item is None or item.seal_kind != _KIND[source]:
+        raise refuse(reason="申请单中没有该实体印章" if live else "申请单中没有该印章")
     now = clock.now()
-    if not req.valid_from <= now < req.valid_until:
-        raise HandOutNotAllowed(reason="不在申请的有效期内")
-    item.handed_out = True
-    if not await repo.has_photos(req.id):
-        req.photos_owed = True
-    if req.status == RequestStatus.APPROVED:
+    if live:
+        if (user_id or actor.user_id) != req.applicant_id:
+            raise refuse(
+                reason="领用人必须是申请人"
+                if source == UseSource.HAND_OUT
+                else "使用人必须是申请人"
+            )
+        if not req.valid_from <= now < req.valid_until:
+            raise refuse(reason="不在申请的有效期内")
+        left = item.presses - item.presses_used
+        if left <= 0 or count > left:
+            raise refuse(reason=f"用印次数不足（剩余 {max(left, 0)} 次）")
+    elif not item.handed_out:
+        raise refuse(reason="该印章未外借")
+    # checked: from here on the use is recorded
+    status_before = RequestStatus(req.status)
+    if source == UseSource.HAND_OUT:
+        item.handed_out = True
+        if not await repo.has_photos(req.id):
+            req.photos_owed = True
+    elif source == UseSource.RETURN_COUNT:
+        await _count_presses(session, req, items)
+    else:
+        item.presses_used += count
+    if live and req.status == RequestStatus.APPROVED:
         _move(session, actor, req, policy.transition(req.status, Action.USE), "use")
+    if source != UseSource.HAND_OUT:
+        used = f"{item.seal_name}：{item.presses_used}/{item.presses}"
+        _event(session, actor, req, str(source), req.status, req.status, comment=used)
     req.updated_at = now
     await session.flush()
+    word, word_en = _WORDS[source]
+    what, what_en = f"“{item.seal_name}”", f"“{item.seal_name}”"
+    if source == UseSource.HAND_OUT:
+        summary = audit.Summary(
+            f"为用章申请“{req.name}”（{req.number}）外借印章{what}",
+            f"Handed out seal {what_en} for “{req.name}” ({req.number})",
+        )
+    else:
+        summary = audit.Summary(
+            f"用章申请“{req.name}”（{req.number}）{word}：印章{what} {count} 次，"
+            f"已用 {item.presses_used}/{item.presses}",
+            f"{word_en} on “{req.name}” ({req.number}): seal {what_en} {count}, "
+            f"{item.presses_used} of {item.presses} used",
+        )
+    user = user_id or actor.user_id
     await audit.record(
         session,
         actor,
-        "requests.hand_out",
+        f"requests.{source}",
         _TARGET,
         req.id,
-        summary=audit.Summary(
-            f"为用章申请“{req.name}”（{req.number}）外借印章“{item.seal_name}”",
-            f"Handed out seal “{item.seal_name}” for “{req.name}” ({req.number})",
+        summary=summary,
+        before={"status": status_before},
+        after={
+            "seal_id": str(seal_id),
+            "status": req.status,
+            "count": count,
+            "presses_used": item.presses_used,
+        },
+        event=UseRecorded(
+            org_id=req.org_id,
+            request_id=req.id,
+            item_id=item.id,
+            seal_id=item.seal_id,
+            source=source,
+            user_id=user,
+            count=count,
+            presses=item.presses,
+            presses_used=item.presses_used,
         ),
-        after={"seal_id": str(seal_id), "status": req.status},
     )
+    return UseOut(
+        request_id=req.id,
+        item_id=item.id,
+        seal_id=item.seal_id,
+        source=source,
+        count=count,
+        presses=item.presses,
+        presses_used=item.presses_used,
+        status=RequestStatus(req.status),
+    )
+
+
+async def hand_out(
+    session: AsyncSession,
+    actor: Actor,
+    request_id: uuid.UUID,
+    *,
+    seal_id: uuid.UUID,
+    holder_id: uuid.UUID,
+    expected_return_at: datetime | None,
+    carried_out: bool = False,
+    note: str = "",
+) -> CustodyOut:
+    """A keeper hands a physical seal out for an application: the seal's checks, then the
+    application's (a use), and only then the custody record is written."""
+    plan = await seals_service.check_hand_out(
+        session, actor, seal_id, holder_id=holder_id, expected_return_at=expected_return_at
+    )
+    await record_use(
+        session,
+        actor,
+        request_id,
+        seal_id=seal_id,
+        source=UseSource.HAND_OUT,
+        count=0,
+        user_id=holder_id,
+    )
+    return await seals_service.hand_out(
+        session, actor, plan, request_id=request_id, carried_out=carried_out, note=note
+    )
+
+
+async def take_back(
+    session: AsyncSession,
+    actor: Actor,
+    custody_id: uuid.UUID,
+    *,
+    note: str = "",
+    presses: int | None = None,
+) -> CustodyOut:
+    """A keeper takes a seal back; the presses counted are recorded on its application."""
+    custody = await seals_service.take_back(session, actor, custody_id, note=note, presses=presses)
+    if custody.request_id is not None and presses is not None:
+        await record_use(
+            session,
+            actor,
+            custody.request_id,
+            seal_id=custody.seal_id,
+            source=UseSource.RETURN_COUNT,
+            count=presses,
+            user_id=custody.holder_id,
+        )
+    return custody
 
 
 async def upload_photo(
@@ -226,7 +370,7 @@ async def photo_content(
 
 async def seal_returned(session: AsyncSession, org_id: uuid.UUID, request_id: uuid.UUID) -> None:
     """A physical seal came back: complete the application if nothing else is owed."""
-    actor = _system(org_id)
+    actor = system_in(org_id)
     try:
         req = await RequestRepository(session, actor).tenant_get(request_id, lock=True)
     except RequestNotFound:
@@ -247,10 +391,10 @@ async def _count_presses(
             continue
         before, item.presses_used = item.presses_used, counted[item.seal_id]
         if item.presses_used > item.presses >= before:
-            over = item.presses_used - item.presses
+            over, system = item.presses_used - item.presses, system_in(req.org_id)
             _event(
                 session,
-                None,
+                system,
                 req,
                 "over_pressed",
                 req.status,
@@ -259,7 +403,7 @@ async def _count_presses(
             )
             await audit.record(
                 session,
-                SystemActor(org_id=req.org_id),
+                system,
                 "requests.over_pressed",
                 _TARGET,
                 req.id,
@@ -271,10 +415,7 @@ async def _count_presses(
                 ),
                 before={"presses_used": before},
                 after={"presses_used": item.presses_used, "presses": item.presses},
-            )
-            await events.emit(
-                session,
-                OverPressed(
+                event=OverPressed(
                     org_id=req.org_id,
                     request_id=req.id,
                     seal_id=item.seal_id,
@@ -300,19 +441,12 @@ async def _maybe_complete(
         return
     if not await repo.has_photos(req.id):
         return
-    system = actor.user_id == _SYSTEM_USER
-    _move(
-        session,
-        None if system else actor,
-        req,
-        policy.transition(req.status, Action.COMPLETE),
-        "complete",
-    )
+    _move(session, actor, req, policy.transition(req.status, Action.COMPLETE), "complete")
     req.finished_at = clock.now()
     await session.flush()
     await audit.record(
         session,
-        SystemActor(org_id=req.org_id) if system else actor,
+        actor,
         "requests.complete",
         _TARGET,
         req.id,
@@ -321,23 +455,22 @@ async def _maybe_complete(
             f"Application “{req.name}” ({req.number}) completed: seals returned, photos in",
         ),
         after={"status": req.status},
-        org_id=req.org_id,
+        event=_facts(RequestCompleted, req, ended_early=False),
     )
-    await events.emit(session, _facts(RequestCompleted, req, ended_early=False))
 
 
 async def expire_due(session: AsyncSession, now: datetime, *, limit: int = 500) -> int:
     """Expire approved or in-use applications whose window has closed; returns how many."""
     count = 0
     for req in await due_for_expiry(session, now, limit):
-        actor = _system(req.org_id)
+        actor = system_in(req.org_id)
         await _cancel_pending(session, actor, req)
         before = req.status
-        _move(session, None, req, policy.transition(req.status, Action.EXPIRE), "expire")
+        _move(session, actor, req, policy.transition(req.status, Action.EXPIRE), "expire")
         req.finished_at = now
         await audit.record(
             session,
-            SystemActor(org_id=req.org_id),
+            actor,
             "requests.expire",
             _TARGET,
             req.id,
@@ -347,9 +480,8 @@ async def expire_due(session: AsyncSession, now: datetime, *, limit: int = 500) 
             ),
             before={"status": before},
             after={"status": req.status},
-            org_id=req.org_id,
+            event=_facts(RequestExpired, req),
         )
-        await events.emit(session, _facts(RequestExpired, req))
         count += 1
     await session.flush()
     return count
