@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sealhub.platform import audit, clock, events
+from sealhub.platform import audit, clock
 from sealhub.platform.actor import Actor
 from sealhub.platform.ids import new_id
 from sealhub.requests import flows as engine
@@ -269,8 +269,11 @@ async def _finish_submit(
             f"Submitted application “{req.name}” ({req.number}) to flow “{plan.flow.name}”",
         ),
         after=_snapshot(req),
+        event=_facts(RequestSubmitted, req, items),
     )
-    await events.emit(session, _facts(RequestSubmitted, req, items))
+
+
+_LIVE = (RequestStatus.APPROVED, RequestStatus.IN_USE)
 
 
 # ---- after approval ----
@@ -409,7 +412,7 @@ async def change_window(
         ),
         before=before,
         after={"valid_from": valid_from, "valid_until": valid_until},
+        # devices and other holders of an authorisation follow a live application's window
+        event=_facts(WindowChanged, req) if req.status in _LIVE else None,
     )
-    if req.status in (RequestStatus.APPROVED, RequestStatus.IN_USE):
-        await events.emit(session, _facts(WindowChanged, req))
     return await _detail(session, actor, req)

@@ -7,8 +7,9 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.identity import service as identity_service
-from sealhub.platform import audit, clock, events
+from sealhub.platform import audit, clock
 from sealhub.platform.actor import Actor
+from sealhub.platform.events import Event
 from sealhub.requests import flows as engine
 from sealhub.requests import policy
 from sealhub.requests.errors import (
@@ -197,6 +198,16 @@ async def _decide(
     if amendment:
         action = f"amendment_{action}"
     _event(session, actor, req, action, before_status, req.status, comment=comment)
+    event: Event | None = None
+    if final:
+        items = await repo.items([req.id])
+        event = (
+            _facts(PressesAdded, req, items, amendment_id=amendment.id)
+            if amendment
+            else _facts(RequestApproved, req, items)
+        )
+    elif outcome == StepOutcome.REJECTED and not amendment:
+        event = _facts(RequestRejected, req)
     await audit.record(
         session,
         actor,
@@ -211,16 +222,8 @@ async def _decide(
         ),
         before={"status": before_status},
         after={"status": req.status, "task_id": str(task.id), "comment": comment},
+        event=event,
     )
-    if final:
-        items = await repo.items([req.id])
-        if amendment:
-            added = _facts(PressesAdded, req, items, amendment_id=amendment.id)
-            await events.emit(session, added)
-        else:
-            await events.emit(session, _facts(RequestApproved, req, items))
-    elif outcome == StepOutcome.REJECTED and not amendment:
-        await events.emit(session, _facts(RequestRejected, req))
     return await _detail(session, actor, req)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sealhub.platform import audit, clock, events
+from sealhub.platform import audit, clock
 from sealhub.platform.actor import Actor, system_in
 from sealhub.requests import policy
 from sealhub.requests.errors import (
@@ -85,8 +85,8 @@ async def end(
         ),
         before={"status": before},
         after={"status": req.status},
+        event=_facts(RequestCompleted, req, ended_early=True),
     )
-    await events.emit(session, _facts(RequestCompleted, req, ended_early=True))
     return await _detail(session, actor, req)
 
 
