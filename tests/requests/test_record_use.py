@@ -136,6 +136,8 @@ async def test_device_press_and_e_signature_go_through_the_same_checks(client, a
         (UseSource.E_SIGNATURE, smart, 1, employee),  # nor the smart seal an e-seal
         (UseSource.E_SIGNATURE, eseal, 3, employee),  # two approved
         (UseSource.HAND_OUT, smart, 0, employee),  # not a physical seal
+        (UseSource.DEVICE_PRESS, smart, 0, employee),  # a press counts at least one
+        (UseSource.DEVICE_PRESS, smart, -1, employee),  # and never gives presses back
     ]
     for source, seal, count, user in refusals:
         with pytest.raises((UseNotAllowed, HandOutNotAllowed)):

@@ -124,6 +124,7 @@ _KIND = {
     UseSource.DEVICE_PRESS: SealKind.SMART,
     UseSource.E_SIGNATURE: SealKind.ELECTRONIC,
 }
+_PRESSING = frozenset({UseSource.DEVICE_PRESS, UseSource.E_SIGNATURE})
 _WORDS = {
     UseSource.HAND_OUT: ("外借", "Handed out"),
     UseSource.RETURN_COUNT: ("归还清点", "Counted at return"),
@@ -148,6 +149,8 @@ async def record_use(
     default); `count` the presses it takes (0 for a hand-out, the keeper's count for a
     return). Refused uses write nothing; returns count even beyond the approval (flagged)."""
     refuse = HandOutNotAllowed if source == UseSource.HAND_OUT else UseNotAllowed
+    if count < 0 or (count == 0 and source in _PRESSING):
+        raise refuse(reason=f"次数无效（{count}）")
     repo = RequestRepository(session, actor)
     req = await repo.tenant_get(request_id, lock=True)
     live = source != UseSource.RETURN_COUNT
@@ -156,7 +159,8 @@ async def record_use(
     items = await repo.items([req.id])
     item = next((i for i in items if i.seal_id == seal_id), None)
     if item is None or item.seal_kind != _KIND[source]:
-        raise refuse(reason="申请单中没有该实体印章" if live else "申请单中没有该印章")
+        what = "实体印章" if _KIND[source] == SealKind.PHYSICAL else "印章"
+        raise refuse(reason=f"申请单中没有该{what}")
     now = clock.now()
     if live:
         if (user_id or actor.user_id) != req.applicant_id:
@@ -170,8 +174,6 @@ async def record_use(
         left = item.presses - item.presses_used
         if left <= 0 or count > left:
             raise refuse(reason=f"用印次数不足（剩余 {max(left, 0)} 次）")
-    elif not item.handed_out:
-        raise refuse(reason="该印章未外借")
     # checked: from here on the use is recorded
     status_before = RequestStatus(req.status)
     if source == UseSource.HAND_OUT:
@@ -190,17 +192,17 @@ async def record_use(
     req.updated_at = now
     await session.flush()
     word, word_en = _WORDS[source]
-    what, what_en = f"“{item.seal_name}”", f"“{item.seal_name}”"
+    seal = f"“{item.seal_name}”"
     if source == UseSource.HAND_OUT:
         summary = audit.Summary(
-            f"为用章申请“{req.name}”（{req.number}）外借印章{what}",
-            f"Handed out seal {what_en} for “{req.name}” ({req.number})",
+            f"为用章申请“{req.name}”（{req.number}）外借印章{seal}",
+            f"Handed out seal {seal} for “{req.name}” ({req.number})",
         )
     else:
         summary = audit.Summary(
-            f"用章申请“{req.name}”（{req.number}）{word}：印章{what} {count} 次，"
+            f"用章申请“{req.name}”（{req.number}）{word}：印章{seal} {count} 次，"
             f"已用 {item.presses_used}/{item.presses}",
-            f"{word_en} on “{req.name}” ({req.number}): seal {what_en} {count}, "
+            f"{word_en} on “{req.name}” ({req.number}): seal {seal} {count}, "
             f"{item.presses_used} of {item.presses} used",
         )
     user = user_id or actor.user_id
