@@ -50,6 +50,7 @@ _HANDLERS: dict[str, list[Handler]] = defaultdict(list)
 _DECLARED: dict[str, type[Event]] = {}
 BUS_CHANNEL = "events"
 E = TypeVar("E", bound="Event")
+TypedHandler = Callable[[AsyncSession, E], Awaitable[None]]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -150,12 +151,12 @@ class OutboxEvent(IdMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
-def on(event_type: type[E]) -> Callable[[Callable[[AsyncSession, E], Awaitable[None]]], Any]:
+def on(
+    event_type: type[E],
+) -> Callable[[TypedHandler[E]], TypedHandler[E]]:
     """Register an idempotent handler of one event type; it receives the typed event."""
 
-    def register(
-        fn: Callable[[AsyncSession, E], Awaitable[None]],
-    ) -> Callable[[AsyncSession, E], Awaitable[None]]:
+    def register(fn: TypedHandler[E]) -> TypedHandler[E]:
         async def deliver(session: AsyncSession, row: OutboxEvent) -> None:
             await fn(session, event_type.decode(row.payload, org_id=row.org_id))
 
