@@ -227,9 +227,27 @@ async def pending(session: AsyncSession, limit: int = 100) -> list[OutboxEvent]:
 # ---- the codec: dataclass fields to JSON and back ----
 
 
+_FIELD_NAMES: dict[type[Any], tuple[str, ...] | None] = {}
+
+
+def _names(cls: type[Any]) -> tuple[str, ...] | None:
+    """A dataclass's field names, None for other types (cached: every create emits one)."""
+    try:
+        return _FIELD_NAMES[cls]
+    except KeyError:
+        names = None
+        if dataclasses.is_dataclass(cls):
+            names = tuple(f.name for f in dataclasses.fields(cls))
+        _FIELD_NAMES[cls] = names
+        return names
+
+
 def _encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if value is None or isinstance(value, str | int | float):
+        return value
+    names = _names(type(value))
+    if names is not None:
+        return {n: _encode(getattr(value, n)) for n in names}
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime):
