@@ -201,19 +201,6 @@ class CustodyBrief:
     returned_at: datetime | None
 
 
-@dataclass(frozen=True)
-class HandOutPlan:
-    """A hand-out that passed the seal's own checks (its seal row locked): the application's
-    checks come next, then `seals.service.hand_out` writes it."""
-
-    seal_id: uuid.UUID
-    seal_name: str
-    seal_code: str
-    holder_id: uuid.UUID
-    holder_name: str
-    expected_return_at: datetime | None
-
-
 # ---- labels served by /api/v1/meta/enums ----
 
 _KIND_LABELS: dict[SealKind, tuple[str, str, str]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -40,7 +41,6 @@ from sealhub.seals.repository import seals_with_keepers as _seals_with_keepers
 from sealhub.seals.schemas import (
     CustodyBrief,
     CustodyOut,
-    HandOutPlan,
     KeeperOut,
     PageRequest,
     SealBrief,
@@ -60,6 +60,19 @@ IMAGE_KINDS = frozenset({"image"})  # storage's sniffed kind for PNG/JPEG/WebP
 SEAL_SORTS = {"created_at", "name", "code"}
 _ACTIVE_MEMBER = "active"
 C = TypeVar("C", bound=CustodyFacts)
+
+
+@dataclass(frozen=True)
+class HandOutPlan:
+    """A hand-out that passed the seal's own checks (its seal row locked): the application's
+    checks come next, then `seals.service.hand_out` writes it."""
+
+    seal_id: uuid.UUID
+    seal_name: str
+    seal_code: str
+    holder_id: uuid.UUID
+    holder_name: str
+    expected_return_at: datetime | None
 
 
 # ---- for other contexts ----
