@@ -150,19 +150,17 @@ async def hand_out(
     seal_id: uuid.UUID, body: schemas.HandOutIn, session: Db, actor: Custodian
 ) -> schemas.CustodyOut:
     """Hand an active physical seal to the holder named in an approved application."""
-    custody = await seals_service.hand_out(
+    # the application is checked (item, window, holder, count) before custody is written
+    custody = await requests_service.hand_out(
         session,
         actor,
-        seal_id,
-        request_id=body.request_id,
+        body.request_id,
+        seal_id=seal_id,
         holder_id=body.holder_id,
         expected_return_at=body.expected_return_at,
         carried_out=body.carried_out,
         note=body.note,
     )
-    # the application must allow it (approved, names this seal, holder is the applicant);
-    # a refusal rolls the hand-out back with the rest of the transaction
-    await requests_service.check_hand_out(session, actor, body.request_id, seal_id, body.holder_id)
     return (await _numbered(session, actor, [custody]))[0]
 
 
@@ -171,7 +169,7 @@ async def take_back(
     custody_id: uuid.UUID, body: schemas.ReturnIn, session: Db, actor: Custodian
 ) -> schemas.CustodyOut:
     """Record that a handed-out seal came back."""
-    custody = await seals_service.take_back(
+    custody = await requests_service.take_back(
         session, actor, custody_id, note=body.note, presses=body.presses
     )
     return (await _numbered(session, actor, [custody]))[0]

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.identity import errors
+from sealhub.identity.events import JoinRequested
 from sealhub.identity.models import (
     ApiKey,
     MemberRole,
@@ -309,10 +310,7 @@ async def join_organization(
     )
     # admins see join requests live (bell) and may be notified by later channels
     await events.emit(
-        session,
-        "identity.join_requested",
-        {"membership_id": str(member.id), "real_name": real_name},
-        org_id=org.id,
+        session, JoinRequested(org_id=org.id, membership_id=member.id, real_name=real_name)
     )
     return member
 

@@ -1,4 +1,8 @@
-"""The audit trail: every write goes through `record()` (one place to make tamper-evident)."""
+"""The audit trail: every write goes through `record()` (one place to make tamper-evident).
+
+A write that also tells other contexts passes its typed event to the same call
+(`record(..., event=RequestApproved(...))`): the entry and the outbox row are queued
+together, so no use case writes one without the other."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from sqlalchemy import JSON, Index, Select, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sealhub.platform import clock
+from sealhub.platform import clock, events
 from sealhub.platform.actor import Actor, SystemActor
 from sealhub.platform.db import appends
 from sealhub.platform.db.base import Base, IdMixin
@@ -72,9 +76,10 @@ async def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     org_id: uuid.UUID | None = None,
+    event: events.Event | None = None,
 ) -> None:
-    """Append one audit entry in the caller's transaction."""
-    member = actor if isinstance(actor, Actor) else None
+    """Append one audit entry (and the change's event, if any) in the caller's transaction."""
+    member = actor if isinstance(actor, Actor) and not actor.is_system else None
     # written with the caller's next flush or commit, batched with the transaction's other
     # entries (a failed write never leaves an entry, a committed one always has it)
     appends.append(
@@ -98,6 +103,8 @@ async def record(
             "after": _jsonable(after),
         },
     )
+    if event is not None:
+        await events.emit(session, event)
 
 
 def query(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 _frozen: datetime | None = None
 _offset = timedelta(0)
@@ -39,3 +40,13 @@ def reset() -> None:
 def aware(value: datetime) -> datetime:
     """Databases without time zones return naive datetimes: they are UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# the organisation's calendar (application numbers, daily figures); one zone until
+# organisations choose their own
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local_day(value: datetime) -> date:
+    """The organisation's calendar day of an instant."""
+    return aware(value).astimezone(LOCAL_TZ).date()

@@ -1,20 +1,37 @@
-"""Transactional outbox: domain events written with the change, delivered at least once.
+"""Transactional outbox: typed domain events written with the change, delivered at least once.
 
-    await events.emit(session, "requests.approved", {"request_id": str(r.id)}, org_id=r.org_id)
+Each event is a frozen dataclass declared in its context's `events.py`:
 
-Handlers register by name and must be idempotent; the relay (worker.py) delivers each
-event to every handler in its own transaction, then publishes it on the cache bus so
-listeners in any process (the console's live updates) see it.
+    @dataclass(frozen=True, kw_only=True)
+    class RequestApproved(events.Event):
+        name: ClassVar[str] = "requests.approved"
+        version: ClassVar[int] = 1
+        request_id: uuid.UUID
+
+    await events.emit(session, RequestApproved(org_id=r.org_id, request_id=r.id))
+
+    @events.on(RequestApproved)
+    async def push(session: AsyncSession, event: RequestApproved) -> None: ...
+
+Handlers must be idempotent; the relay (worker.py) delivers each row to every handler in
+its own transaction, then publishes it on the cache bus so listeners in any process (the
+console's live updates) see it. The stored payload is the event's fields as JSON plus
+`"v"`, its version; `declared()` lists every event class, `known(name)` tells a declared
+event (with or without handlers) from an unknown name.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import types
+import typing
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from typing import Any, ClassVar, Self, TypeVar
 
 import orjson
 from sqlalchemy import JSON, Index, String, Text, select
@@ -30,7 +47,95 @@ log = logging.getLogger("sealhub.events")
 
 Handler = Callable[[AsyncSession, "OutboxEvent"], Awaitable[None]]
 _HANDLERS: dict[str, list[Handler]] = defaultdict(list)
+_DECLARED: dict[str, type[Event]] = {}
 BUS_CHANNEL = "events"
+E = TypeVar("E", bound="Event")
+TypedHandler = Callable[[AsyncSession, E], Awaitable[None]]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Event:
+    """One domain event: subclasses set `name` and `version` and add typed fields.
+
+    Field types the codec knows: UUID, str, int, bool, datetime, str enums, dicts, lists,
+    `X | None` and nested frozen dataclasses (stored as JSON objects)."""
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    org_id: uuid.UUID
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if not isinstance(name, str):
+            return  # an abstract base shared by several events
+        other = _DECLARED.get(name)
+        if other is not None and other.__qualname__ != cls.__qualname__:
+            raise TypeError(f"event {name!r} declared twice ({other.__qualname__})")
+        _DECLARED[name] = cls
+
+    def payload(self) -> dict[str, Any]:
+        """The stored JSON: every field, plus the version as "v"."""
+        body: dict[str, Any] = _encode(self)
+        body["v"] = self.version
+        return body
+
+    @classmethod
+    def decode(cls, payload: dict[str, Any], *, org_id: uuid.UUID | None = None) -> Self:
+        """The event back from its stored JSON (rows of an older version included)."""
+        data = dict(payload)
+        if data.get("org_id") is None and org_id is not None:
+            data["org_id"] = str(org_id)
+        return _decode(cls, data)  # type: ignore[no-any-return]
+
+
+def declared() -> dict[str, type[Event]]:
+    """Every declared event by name (those whose modules have been imported)."""
+    return dict(sorted(_DECLARED.items()))
+
+
+def known(name: str) -> bool:
+    """Whether `name` is a declared event (the relay tells these from unknown names)."""
+    return name in _DECLARED
+
+
+def fields_of(event_type: type[Any], prefix: str = "") -> list[tuple[str, str]]:
+    """(field, type) pairs of an event, nested dataclasses spelt out (`items[].seal_id`)."""
+    hints = typing.get_type_hints(event_type)
+    out: list[tuple[str, str]] = []
+    for f in dataclasses.fields(event_type):
+        tp = hints[f.name]
+        out.append((prefix + f.name, _type_name(tp)))
+        inner = [tp, *typing.get_args(tp)]
+        nested = next(
+            (t for t in inner if isinstance(t, type) and dataclasses.is_dataclass(t)), None
+        )
+        if nested is not None:
+            many = "[]" if typing.get_origin(tp) in (list, tuple) else ""
+            out += fields_of(nested, f"{prefix}{f.name}{many}.")
+    return out
+
+
+def markdown() -> str:
+    """docs/events.md: every declared event with its version and fields."""
+    lines = [
+        "# Domain events",
+        "",
+        "Generated from the event registry (`python -m tests.test_events_doc`);",
+        "a test fails when it is stale. Every event is stored in the outbox as its fields",
+        'in JSON plus `"v"` (its version), written in the transaction of the change and',
+        "delivered at least once: handlers are idempotent.",
+        "",
+    ]
+    for name, cls in declared().items():
+        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        lines += [f"## `{name}` (v{cls.version})", "", f"`{cls.__module__}.{cls.__qualname__}`"]
+        if doc:
+            lines += ["", doc]
+        lines += ["", "| field | type |", "|---|---|"]
+        lines += [f"| `{f}` | `{t.replace('|', chr(92) + '|')}` |" for f, t in fields_of(cls)]
+        lines.append("")
+    return "\n".join(lines)
 
 
 class OutboxEvent(IdMixin, Base):
@@ -46,25 +151,39 @@ class OutboxEvent(IdMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
-def on(name: str) -> Callable[[Handler], Handler]:
-    """Register an idempotent handler for the named event."""
+def on(
+    event_type: type[E],
+) -> Callable[[TypedHandler[E]], TypedHandler[E]]:
+    """Register an idempotent handler of one event type; it receives the typed event."""
 
-    def register(fn: Handler) -> Handler:
-        if fn not in _HANDLERS[name]:
-            _HANDLERS[name].append(fn)
+    def register(fn: TypedHandler[E]) -> TypedHandler[E]:
+        async def deliver(session: AsyncSession, row: OutboxEvent) -> None:
+            await fn(session, event_type.decode(row.payload, org_id=row.org_id))
+
+        deliver.__qualname__ = fn.__qualname__
+        deliver.__wrapped__ = fn  # type: ignore[attr-defined]
+        handlers = _HANDLERS[event_type.name]
+        if all(getattr(h, "__wrapped__", h) is not fn for h in handlers):
+            handlers.append(deliver)
         return fn
 
     return register
 
 
 def handlers_for(name: str) -> list[Handler]:
+    """The row-level handlers of an event name (the relay decodes nothing itself)."""
     return list(_HANDLERS.get(name, ()))
 
 
-async def emit(
+async def emit(session: AsyncSession, event: Event) -> None:
+    """Write an event in the caller's transaction (with its next flush or the commit)."""
+    write(session, event.name, event.payload(), org_id=event.org_id)
+
+
+def write(
     session: AsyncSession, name: str, payload: dict[str, Any], *, org_id: uuid.UUID | None
 ) -> None:
-    """Write an event in the caller's transaction (with its next flush or the commit)."""
+    """Queue one outbox row as it is stored; contexts emit typed events through `emit`."""
     appends.append(
         session,
         OutboxEvent,
@@ -103,3 +222,78 @@ async def pending(session: AsyncSession, limit: int = 100) -> list[OutboxEvent]:
     if session.bind is not None and session.bind.dialect.name != "sqlite":
         stmt = stmt.with_for_update(skip_locked=True)
     return list((await session.execute(stmt)).scalars())
+
+
+# ---- the codec: dataclass fields to JSON and back ----
+
+
+_FIELD_NAMES: dict[type[Any], tuple[str, ...] | None] = {}
+
+
+def _names(cls: type[Any]) -> tuple[str, ...] | None:
+    """A dataclass's field names, None for other types (cached: every create emits one)."""
+    try:
+        return _FIELD_NAMES[cls]
+    except KeyError:
+        names = None
+        if dataclasses.is_dataclass(cls):
+            names = tuple(f.name for f in dataclasses.fields(cls))
+        _FIELD_NAMES[cls] = names
+        return names
+
+
+def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float):
+        return value
+    names = _names(type(value))
+    if names is not None:
+        return {n: _encode(getattr(value, n)) for n in names}
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    return value
+
+
+def _decode(tp: Any, value: Any) -> Any:
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        known_fields = {f.name for f in dataclasses.fields(tp) if f.init}
+        return tp(**{k: _decode(hints[k], v) for k, v in value.items() if k in known_fields})
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        if value is None:
+            return None
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _decode(inner[0], value) if len(inner) == 1 else value
+    if origin in (list, tuple):
+        (arg, *_) = typing.get_args(tp) or (Any,)
+        items = [_decode(arg, v) for v in value]
+        return tuple(items) if origin is tuple else items
+    if tp is uuid.UUID:
+        return uuid.UUID(str(value))
+    if tp is datetime:
+        return clock.aware(datetime.fromisoformat(value))
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return tp(value)
+    return value
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        return " | ".join(_type_name(a) for a in typing.get_args(tp))
+    if origin is not None:
+        args = ", ".join(_type_name(a) for a in typing.get_args(tp))
+        return f"{getattr(origin, '__name__', str(origin))}[{args}]"
+    if tp is type(None):
+        return "None"
+    if tp is Any:
+        return "Any"
+    return getattr(tp, "__name__", str(tp))

@@ -183,6 +183,13 @@ class HandOutNotAllowed(Conflict):
     en = "The application does not allow this hand-out: {reason}"
 
 
+class UseNotAllowed(Conflict):
+    code = "request.use_not_allowed"
+    status = 409
+    zh = "申请单不允许这次用印：{reason}"
+    en = "The application does not allow this use: {reason}"
+
+
 class InvalidFlow(AppError):
     code = "flow.invalid"
     status = 422

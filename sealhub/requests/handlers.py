@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.platform import clock, events
-from sealhub.platform.events import OutboxEvent
 from sealhub.platform.runtime import Runtime
 from sealhub.requests import service
+from sealhub.seals.events import Returned
 
 
-@events.on("seals.returned")
-async def complete_on_return(session: AsyncSession, event: OutboxEvent) -> None:
+@events.on(Returned)
+async def complete_on_return(session: AsyncSession, event: Returned) -> None:
     """A physical seal of an application came back: complete it when nothing else is owed."""
-    request_id = event.payload.get("request_id")
-    org_id = event.payload.get("org_id") or (str(event.org_id) if event.org_id else None)
-    if not request_id or not org_id:
-        return
-    await service.seal_returned(session, uuid.UUID(str(org_id)), uuid.UUID(str(request_id)))
+    if event.request_id is not None:
+        await service.seal_returned(session, event.org_id, event.request_id)
 
 
 async def periodic(runtime: Runtime) -> None:

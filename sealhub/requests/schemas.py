@@ -142,6 +142,19 @@ class PhotoOut(BaseModel):
 # ---- applications in ----
 
 
+class UseOut(BaseModel):
+    """A recorded use of an approved application (see `service.record_use`)."""
+
+    request_id: uuid.UUID
+    item_id: uuid.UUID
+    seal_id: uuid.UUID
+    source: str
+    count: int
+    presses: int
+    presses_used: int
+    status: RequestStatus
+
+
 class PositionIn(Strict):
     """Where to stamp: a point on a page (x, y in PDF points from bottom-left) or a keyword."""
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.identity import service as identity_service
-from sealhub.platform import audit, clock, events
+from sealhub.platform import audit, clock
 from sealhub.platform.actor import Actor, DataScope
 from sealhub.seals import policy
 from sealhub.seals.errors import (
@@ -28,6 +29,7 @@ from sealhub.seals.errors import (
     SealNotActive,
     UnitNotFound,
 )
+from sealhub.seals.events import CustodyFacts, HandedOut, Returned
 from sealhub.seals.models import CustodyRecord, Seal, SealKeeper, SealStatusChange
 from sealhub.seals.policy import SealKind, SealStatus, SealType
 from sealhub.seals.repository import CustodyRepository, SealRepository
@@ -57,6 +59,20 @@ SEAL_IMAGE_PURPOSE = "seal_image"
 IMAGE_KINDS = frozenset({"image"})  # storage's sniffed kind for PNG/JPEG/WebP
 SEAL_SORTS = {"created_at", "name", "code"}
 _ACTIVE_MEMBER = "active"
+C = TypeVar("C", bound=CustodyFacts)
+
+
+@dataclass(frozen=True)
+class HandOutPlan:
+    """A hand-out that passed the seal's own checks (its seal row locked): the application's
+    checks come next, then `seals.service.hand_out` writes it."""
+
+    seal_id: uuid.UUID
+    seal_name: str
+    seal_code: str
+    holder_id: uuid.UUID
+    holder_name: str
+    expected_return_at: datetime | None
 
 
 # ---- for other contexts ----
@@ -336,18 +352,16 @@ async def get_image(
 # ---- custody of physical seals ----
 
 
-async def hand_out(
+async def check_hand_out(
     session: AsyncSession,
     actor: Actor,
     seal_id: uuid.UUID,
     *,
-    request_id: uuid.UUID | None,
     holder_id: uuid.UUID,
     expected_return_at: datetime | None,
-    carried_out: bool = False,
-    note: str = "",
-) -> CustodyOut:
-    """A keeper hands an active physical seal to a holder (one open hand-out per seal)."""
+) -> HandOutPlan:
+    """Check a hand-out on the seal's side (keeper, kind, status, holder, not already out),
+    locking the seal; nothing is written. Hand-outs go through `requests.service.hand_out`."""
     seal = await SealRepository(session, actor).get_for_update(seal_id)
     keepers = (await _keepers_of(session, actor.org_id, [seal.id])).get(seal.id, [])
     _check_custodian(actor, keepers)
@@ -358,23 +372,41 @@ async def hand_out(
     holder = await identity_service.member_info(session, actor.org_id, holder_id)
     if holder is None or holder.status != _ACTIVE_MEMBER:
         raise HolderNotMember()
-    now = clock.now()
-    if expected_return_at is not None and expected_return_at <= now:
+    if expected_return_at is not None and expected_return_at <= clock.now():
         raise ReturnBeforeHandOut()
-    custody_repo = CustodyRepository(session, actor)
-    if await custody_repo.open_for_seal(seal.id) is not None:
+    if await CustodyRepository(session, actor).open_for_seal(seal.id) is not None:
         raise SealAlreadyOut()
+    return HandOutPlan(
+        seal_id=seal.id,
+        seal_name=seal.name,
+        seal_code=seal.code,
+        holder_id=holder_id,
+        holder_name=holder.real_name,
+        expected_return_at=expected_return_at,
+    )
+
+
+async def hand_out(
+    session: AsyncSession,
+    actor: Actor,
+    plan: HandOutPlan,
+    *,
+    request_id: uuid.UUID,
+    carried_out: bool = False,
+    note: str = "",
+) -> CustodyOut:
+    """Write a checked hand-out: the custody record, its audit entry and event."""
     record = CustodyRecord(
         org_id=actor.org_id,
-        seal_id=seal.id,
+        seal_id=plan.seal_id,
         request_id=request_id,
-        holder_id=holder_id,
+        holder_id=plan.holder_id,
         handed_out_by=actor.user_id,
-        handed_out_at=now,
-        expected_return_at=expected_return_at,
+        handed_out_at=clock.now(),
+        expected_return_at=plan.expected_return_at,
         carried_out=carried_out,
         note=note,
-        open_seal_id=seal.id,
+        open_seal_id=plan.seal_id,
     )
     session.add(record)
     try:
@@ -383,6 +415,7 @@ async def hand_out(
         # a concurrent hand-out of the same seal won the unique open_seal_id
         raise SealAlreadyOut() from exc
     where, where_en = ("外带", "carried out") if carried_out else ("内用", "in the office")
+    seal, holder = f"“{plan.seal_name}”（{plan.seal_code}）", plan.holder_name
     await audit.record(
         session,
         actor,
@@ -390,12 +423,12 @@ async def hand_out(
         "custody",
         record.id,
         summary=audit.Summary(
-            f"将印章“{seal.name}”（{seal.code}）外借给{holder.real_name}（{where}）",
-            f"Handed seal “{seal.name}” ({seal.code}) to {holder.real_name} ({where_en})",
+            f"将印章{seal}外借给{holder}（{where}）",
+            f"Handed seal “{plan.seal_name}” ({plan.seal_code}) to {holder} ({where_en})",
         ),
         after=_custody_snapshot(record),
+        event=_custody_event(HandedOut, record),
     )
-    await events.emit(session, "seals.handed_out", _custody_payload(record), org_id=actor.org_id)
     return (await _custody_out(session, actor, [record]))[0]
 
 
@@ -438,8 +471,8 @@ async def take_back(
         ),
         before=before,
         after=_custody_snapshot(record),
+        event=_custody_event(Returned, record),
     )
-    await events.emit(session, "seals.returned", _custody_payload(record), org_id=actor.org_id)
     return (await _custody_out(session, actor, [record]))[0]
 
 
@@ -677,19 +710,19 @@ def _custody_snapshot(r: CustodyRecord) -> dict[str, Any]:
     }
 
 
-def _custody_payload(r: CustodyRecord) -> dict[str, Any]:
-    return {
-        "org_id": str(r.org_id),
-        "seal_id": str(r.seal_id),
-        "custody_id": str(r.id),
-        "request_id": str(r.request_id) if r.request_id else None,
-        "holder_id": str(r.holder_id),
-        "carried_out": r.carried_out,
-        "handed_out_at": r.handed_out_at.isoformat(),
-        "expected_return_at": (r.expected_return_at.isoformat() if r.expected_return_at else None),
-        "returned_at": r.returned_at.isoformat() if r.returned_at else None,
-        "presses": r.presses,
-    }
+def _custody_event(event_type: type[C], r: CustodyRecord) -> C:
+    return event_type(
+        org_id=r.org_id,
+        seal_id=r.seal_id,
+        custody_id=r.id,
+        request_id=r.request_id,
+        holder_id=r.holder_id,
+        carried_out=r.carried_out,
+        handed_out_at=r.handed_out_at,
+        expected_return_at=r.expected_return_at,
+        returned_at=r.returned_at,
+        presses=r.presses,
+    )
 
 
 async def count_by_status(session: AsyncSession, actor: Actor) -> dict[str, int]:

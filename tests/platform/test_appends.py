@@ -61,11 +61,11 @@ async def test_written_with_the_commit_and_dropped_with_a_rollback(app: FastAPI)
     runtime, tag = _runtime(app), uuid.uuid4().hex[:8]
     async with runtime.transaction() as session:
         await _record(session, tag, "kept")
-        await events.emit(session, f"test.{tag}", {"n": 1}, org_id=None)
+        events.write(session, f"test.{tag}", {"n": 1}, org_id=None)
     with pytest.raises(Boom):
         async with runtime.transaction() as session:
             await _record(session, tag, "dropped")
-            await events.emit(session, f"test.{tag}", {"n": 2}, org_id=None)
+            events.write(session, f"test.{tag}", {"n": 2}, org_id=None)
             raise Boom
     assert await _count(runtime, tag) == {"kept": 1, "outbox": 1}
     async with runtime.transaction() as session:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from sealhub.requests.service import _number
+from sealhub.requests.service._numbering import _number
 from tests.requests.conftest import application, make_flow, make_world
 
 # statements of the request under test only (the in-process outbox relay runs alongside)
