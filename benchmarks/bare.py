@@ -291,13 +291,13 @@ async def create_reply(db: Db, data: dict[str, Any], ip: str | None, client: str
                 )
                 for action, status, summary, summary_en in (
                     (
-                        "requests.create",
+                        "request.create",
                         "draft",
                         f"创建用章申请“{data['name']}”（{number}）",
                         f"Created application “{data['name']}” ({number})",
                     ),
                     (
-                        "requests.submit",
+                        "request.submit",
                         "in_review",
                         f"提交用章申请“{data['name']}”（{number}）",
                         f"Submitted application “{data['name']}” ({number})",
@@ -328,7 +328,7 @@ async def create_reply(db: Db, data: dict[str, Any], ip: str | None, client: str
         }
         await conn.execute(
             INSERT_OUTBOX,
-            "requests.submitted",
+            "request.submitted",
             org_id,
             orjson.dumps(payload).decode(),
             at,

@@ -113,4 +113,4 @@ def test_event_from_one_process_reaches_listener_on_other(cluster):
                 break
             if time.monotonic() > deadline:
                 break
-    assert received == ["identity.join_requested"]
+    assert received == ["member.join_requested"]

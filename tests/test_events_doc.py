@@ -29,12 +29,12 @@ def test_events_doc_is_current() -> None:
 def test_every_declared_event_is_documented_with_its_fields() -> None:
     doc = current()
     declared = events.declared()
-    assert {"requests.approved", "seals.returned", "identity.join_requested"} <= set(declared)
+    assert {"request.approved", "seal.returned", "member.join_requested"} <= set(declared)
     for name, cls in declared.items():
         assert f"## `{name}` (v{cls.version})" in doc
         for field, _ in events.fields_of(cls):
             assert f"| `{field}` |" in doc
-    assert events.known("requests.approved") and not events.known("requests.approve")
+    assert events.known("request.approved") and not events.known("request.approve")
 
 
 if __name__ == "__main__":

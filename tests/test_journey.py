@@ -222,28 +222,26 @@ def test_journey_of_one_stamp(server):
         by_action.setdefault(entry["action"], set()).add(entry["actor_name"])
     expected = {
         "org.create": "周管理",
-        "org.unit_create": "周管理",
+        "unit.create": "周管理",
         "role.create": "周管理",
         "member.create": "周管理",
-        "seals.create": "周管理",
-        "flows.create": "周管理",
-        "requests.create": "冯专员",
-        "requests.submit": "冯专员",
-        "requests.approve": "吴部长",
-        "seals.hand_out": "郑管章",
-        "requests.upload_photo": "冯专员",
-        "seals.take_back": "郑管章",
+        "seal.create": "周管理",
+        "flow.create": "周管理",
+        "request.create": "冯专员",
+        "request.submit": "冯专员",
+        "request.approve": "吴部长",
+        "seal.hand_out": "郑管章",
+        "request.upload_photo": "冯专员",
+        "seal.take_back": "郑管章",
     }
     for action, actor in expected.items():
         assert actor in by_action.get(action, set()), (
             f"{action} by {actor} missing: {by_action.get(action)}"
         )
-    assert "郑管章" in by_action["requests.approve"]
-    assert "requests.complete" in by_action
+    assert "郑管章" in by_action["request.approve"]
+    assert "request.complete" in by_action
     # the same trail for the application alone, oldest last
     mine = auditor.do("GET", "/audit", params={"target_id": rid})["items"]
-    assert {"requests.create", "requests.approve", "requests.complete"} <= {
-        e["action"] for e in mine
-    }
+    assert {"request.create", "request.approve", "request.complete"} <= {e["action"] for e in mine}
     csv = auditor.http.get("/audit/export.csv", params={"target_id": rid})
-    assert csv.status_code == 200 and "requests.create" in csv.text and "冯专员" in csv.text
+    assert csv.status_code == 200 and "request.create" in csv.text and "冯专员" in csv.text

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect, select
 
 from sealhub.models import metadata
 from sealhub.platform.db import migrate
@@ -54,3 +56,78 @@ def test_revision_chain_is_linear():
     for rev in script.walk_revisions():
         down = rev.down_revision
         assert down is None or isinstance(down, str), f"merge revision {rev.revision}"
+
+
+async def _seed_and_read(url: str, seed: bool) -> tuple[str | None, str | None, list[str]]:
+    """Seed (optionally) an audit row, a queued event and a role; read back their names."""
+    tables = metadata().tables
+    audit, outbox, roles, orgs = (
+        tables[n] for n in ("audit_entries", "outbox_events", "roles", "organizations")
+    )
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            if seed:
+                at = datetime(2026, 1, 1, tzinfo=UTC)
+                org = uuid.uuid4()
+                await conn.execute(insert(orgs).values(id=org, name="旧数据", code="old-data"))
+                await conn.execute(
+                    insert(audit).values(
+                        id=uuid.uuid4(),
+                        at=at,
+                        actor_name="x",
+                        action="org.unit_logo",
+                        target_type="unit",
+                        summary="",
+                        summary_en="",
+                    )
+                )
+                await conn.execute(
+                    insert(outbox).values(
+                        id=uuid.uuid4(),
+                        name="requests.approved",
+                        payload={},
+                        created_at=at,
+                        attempts=0,
+                    )
+                )
+                await conn.execute(
+                    insert(roles).values(
+                        id=uuid.uuid4(),
+                        org_id=org,
+                        name="审批",
+                        builtin_key="approver",
+                        description="",
+                        permissions=["request.read", "request.approve"],
+                        data_scope="unit",
+                    )
+                )
+            action = (await conn.execute(select(audit.c.action))).scalar()
+            name = (await conn.execute(select(outbox.c.name))).scalar()
+            perms = (await conn.execute(select(roles.c.permissions))).scalar()
+            return action, name, list(perms or [])
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("backend", backend_params())
+def test_upgrade_keeps_data_seeded_at_the_previous_revision(backend, tmp_path):
+    """People upgrade with their data: rows written before the naming scheme are renamed
+    (docs/adr/0001-naming.md), and back on downgrade."""
+    with scratch_database(backend, tmp_path) as url:
+        migrate.upgrade(url, "0002")
+        assert asyncio.run(_seed_and_read(url, seed=True)) == (
+            "org.unit_logo",
+            "requests.approved",
+            ["request.read", "request.approve"],
+        )
+        migrate.upgrade(url)
+        assert asyncio.run(_seed_and_read(url, seed=False)) == (
+            "unit.set_logo",
+            "request.approved",
+            ["request.read"],
+        )
+        migrate.downgrade(url, "0002")
+        action, name, perms = asyncio.run(_seed_and_read(url, seed=False))
+        assert (action, name) == ("org.unit_logo", "requests.approved")
+        assert "request.approve" in perms

@@ -77,7 +77,7 @@ async def create_api_key(
     await audit.record(
         session,
         actor,
-        "integration.apikey_create",
+        "apikey.create",
         "api_key",
         key.id,
         summary=audit.Summary(
@@ -117,7 +117,7 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID)
     await audit.record(
         session,
         actor,
-        "integration.apikey_revoke",
+        "apikey.revoke",
         "api_key",
         key.id,
         summary=audit.Summary(

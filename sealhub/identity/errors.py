@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sealhub.platform.errors import AppError, Conflict, InvalidTransition, NotFound
 
 
@@ -210,6 +212,28 @@ class ImportUnreadable(AppError):
     status = 422
     zh = "无法读取导入文件：{reason}"
     en = "Cannot read the import file: {reason}"
+    reasons: ClassVar[dict[str, tuple[str, str]]] = {
+        "empty": ("文件为空", "the file is empty"),
+        "no_rows": ("没有数据行", "no rows"),
+        "missing_columns": ("缺少“姓名”或“手机号”列", "the name or phone column is missing"),
+        "xlsx": ("无法解析 .xlsx 文件", "the .xlsx file cannot be parsed"),
+        "encoding": ("CSV 不是 UTF-8 或 GBK 编码", "the CSV is neither UTF-8 nor GBK"),
+        "binary": ("不是文本表格", "not a text sheet"),
+        "csv": ("无法解析 CSV", "the CSV cannot be parsed"),
+    }
+
+
+class ImportRowInvalid(AppError):
+    code = "member.import_row_invalid"
+    status = 422
+    zh = "该行有误：{reason}"
+    en = "Invalid row: {reason}"
+    reasons: ClassVar[dict[str, tuple[str, str]]] = {
+        "bad_name": ("姓名为空或过长", "the name is empty or too long"),
+        "duplicate_phone": ("手机号在文件中重复", "the phone appears twice in the file"),
+        "unknown_role": ("未知角色 {value}", "unknown role {value}"),
+        "unknown_unit": ("未知部门代码 {value}", "unknown unit code {value}"),
+    }
 
 
 class ImportTooManyRows(AppError):

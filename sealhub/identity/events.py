@@ -13,7 +13,7 @@ from sealhub.platform.events import Event
 class JoinRequested(Event):
     """Someone asked to join an organisation (admins see it live)."""
 
-    name: ClassVar[str] = "identity.join_requested"
+    name: ClassVar[str] = "member.join_requested"
     version: ClassVar[int] = 1
     membership_id: uuid.UUID
     real_name: str

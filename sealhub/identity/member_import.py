@@ -14,7 +14,7 @@ from sealhub.identity import auth, common, errors, invitations, members, schemas
 from sealhub.identity.repository import RoleRepository, UnitRepository
 from sealhub.platform import audit
 from sealhub.platform.actor import Actor
-from sealhub.platform.errors import AppError, ValidationFailed
+from sealhub.platform.errors import AppError
 from sealhub.platform.runtime import Runtime
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -113,11 +113,11 @@ async def import_members(
     rows = await asyncio.to_thread(_read_table, data)
     numbered = [(n, r) for n, r in enumerate(rows, start=1) if any(r)]
     if not numbered:
-        raise errors.ImportUnreadable(reason="no rows")
+        raise errors.ImportUnreadable(reason="no_rows")
     _, header = numbered[0]
     columns = {_HEADER_ALIASES.get(h.strip().lower(), ""): i for i, h in enumerate(header)}
     if "name" not in columns or "phone" not in columns:
-        raise errors.ImportUnreadable(reason="姓名/手机号")
+        raise errors.ImportUnreadable(reason="missing_columns")
     body = numbered[1:]
     if len(body) > IMPORT_MAX_ROWS:
         raise errors.ImportTooManyRows(limit=IMPORT_MAX_ROWS)
@@ -139,19 +139,19 @@ async def import_members(
         try:
             name = col(row, "name")
             if not name or len(name) > 50:
-                raise ValidationFailed(reason="姓名为空或过长")
+                raise errors.ImportRowInvalid(reason="bad_name")
             phone = auth.normalize_phone(col(row, "phone"))
             if phone in seen:
-                raise ValidationFailed(reason="手机号在文件中重复")
+                raise errors.ImportRowInvalid(reason="duplicate_phone")
             role_ids = []
             for role_name in _split(col(row, "roles")):
                 if role_name not in role_by_name:
-                    raise ValidationFailed(reason=f"未知角色 {role_name}")
+                    raise errors.ImportRowInvalid(reason="unknown_role", value=role_name)
                 role_ids.append(role_by_name[role_name])
             unit_ids = []
             for code in _split(col(row, "units")):
                 if code not in unit_by_code:
-                    raise ValidationFailed(reason=f"未知部门代码 {code}")
+                    raise errors.ImportRowInvalid(reason="unknown_unit", value=code)
                 unit_ids.append(unit_by_code[code])
             plan = await members.plan_member(
                 session,

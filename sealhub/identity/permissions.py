@@ -42,7 +42,6 @@ CATALOGUE: tuple[Permission, ...] = (
     Permission("seal.custody", "seal", "印章保管（外借、归还）", "Seal custody (hand out, return)"),
     Permission("request.create", "request", "申请用章", "Apply to use seals"),
     Permission("request.read", "request", "查看他人申请", "View others' applications"),
-    Permission("request.approve", "request", "审批用章申请", "Approve applications"),
     Permission("request.manage", "request", "管理申请（提前结束、调整）", "Manage applications"),
     Permission("flow.read", "flow", "查看审批流程", "View approval flows"),
     Permission("flow.manage", "flow", "管理审批流程", "Manage approval flows"),
@@ -87,7 +86,6 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "seal.read",
                 "request.create",
                 "request.read",
-                "request.approve",
                 "flow.read",
             }
         ),
@@ -106,7 +104,6 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "seal.custody",
                 "request.create",
                 "request.read",
-                "request.approve",
                 "flow.read",
                 "device.read",
             }

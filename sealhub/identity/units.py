@@ -190,7 +190,7 @@ async def create_unit(
     await audit.record(
         session,
         actor,
-        "org.unit_create",
+        "unit.create",
         "org_unit",
         unit.id,
         summary=audit.Summary(
@@ -233,7 +233,7 @@ async def update_unit(
     await audit.record(
         session,
         actor,
-        "org.unit_update",
+        "unit.update",
         "org_unit",
         unit.id,
         summary=audit.Summary(f"修改组织单元 {unit.name}", f"Updated unit {unit.name}"),
@@ -278,7 +278,7 @@ async def move_unit(
     await audit.record(
         session,
         actor,
-        "org.unit_move",
+        "unit.move",
         "org_unit",
         unit.id,
         summary=audit.Summary(
@@ -317,7 +317,7 @@ async def delete_unit(session: AsyncSession, actor: Actor, unit_id: uuid.UUID) -
     await audit.record(
         session,
         actor,
-        "org.unit_delete",
+        "unit.delete",
         "org_unit",
         unit_id,
         summary=audit.Summary(
@@ -363,7 +363,7 @@ async def set_supervisors(
     await audit.record(
         session,
         actor,
-        "org.unit_supervisors",
+        "unit.set_supervisors",
         "org_unit",
         unit.id,
         summary=audit.Summary(
@@ -421,7 +421,7 @@ async def upload_unit_logo(
     await audit.record(
         session,
         actor,
-        "org.unit_logo",
+        "unit.set_logo",
         "org_unit",
         unit.id,
         summary=audit.Summary(f"更新 {unit.name} 的标志图片", f"Updated the logo of {unit.name}"),

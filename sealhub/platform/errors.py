@@ -25,6 +25,9 @@ class AppError(Exception):
     status: ClassVar[int] = 400
     zh: ClassVar[str] = "请求错误"
     en: ClassVar[str] = "Bad request"
+    # `reason` parameters are codes, never prose: their zh/en text (templates over the other
+    # parameters) lives here, so an English title never carries Chinese and clients can match
+    reasons: ClassVar[dict[str, tuple[str, str]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -39,11 +42,21 @@ class AppError(Exception):
         super().__init__(detail or self.code)
 
     def title(self, locale: str) -> str:
-        template = self.en if locale.startswith("en") else self.zh
-        try:
-            return template.format(**self.params)
-        except (KeyError, IndexError):
-            return template
+        english = locale.startswith("en")
+        template = self.en if english else self.zh
+        params = dict(self.params)
+        reason = params.get("reason")
+        if isinstance(reason, str) and reason in self.reasons:
+            zh, en = self.reasons[reason]
+            params["reason"] = _format(en if english else zh, params)
+        return _format(template, params)
+
+
+def _format(template: str, params: dict[str, Any]) -> str:
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template
 
 
 class NotFound(AppError):

@@ -4,7 +4,7 @@ Each event is a frozen dataclass declared in its context's `events.py`:
 
     @dataclass(frozen=True, kw_only=True)
     class RequestApproved(events.Event):
-        name: ClassVar[str] = "requests.approved"
+        name: ClassVar[str] = "request.approved"
         version: ClassVar[int] = 1
         request_id: uuid.UUID
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sealhub.platform.errors import AppError, Conflict, Forbidden, InvalidTransition, NotFound
 
 
@@ -176,11 +178,22 @@ class NotApplicant(Forbidden):
     en = "Only the applicant may do this"
 
 
+USE_REASONS: dict[str, tuple[str, str]] = {
+    "bad_count": ("次数无效（{count}）", "invalid count ({count})"),
+    "status": ("申请单状态不允许（{current}）", "the application is {current}"),
+    "no_item": ("申请单中没有该印章", "the seal is not in the application"),
+    "not_applicant": ("使用人必须是申请人", "only the applicant may use it"),
+    "outside_window": ("不在申请的有效期内", "outside the application's validity window"),
+    "used_up": ("用印次数不足（剩余 {left} 次）", "not enough presses left ({left})"),
+}
+
+
 class HandOutNotAllowed(Conflict):
     code = "request.hand_out_not_allowed"
     status = 409
     zh = "申请单不允许外借该印章：{reason}"
     en = "The application does not allow this hand-out: {reason}"
+    reasons: ClassVar[dict[str, tuple[str, str]]] = USE_REASONS
 
 
 class UseNotAllowed(Conflict):
@@ -188,6 +201,7 @@ class UseNotAllowed(Conflict):
     status = 409
     zh = "申请单不允许这次用印：{reason}"
     en = "The application does not allow this use: {reason}"
+    reasons: ClassVar[dict[str, tuple[str, str]]] = USE_REASONS
 
 
 class InvalidFlow(AppError):
@@ -195,3 +209,11 @@ class InvalidFlow(AppError):
     status = 422
     zh = "审批流程设置有误：{reason}"
     en = "Invalid approval flow: {reason}"
+    reasons: ClassVar[dict[str, tuple[str, str]]] = {
+        "unknown_role": ("步骤“{step}”的角色不存在", "step “{step}”: the role does not exist"),
+        "unknown_people": (
+            "步骤“{step}”的人员不在本组织",
+            "step “{step}”: someone is not in the organisation",
+        ),
+        "unknown_unit": ("条件中的部门不存在", "a unit in the conditions does not exist"),
+    }

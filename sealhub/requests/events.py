@@ -51,7 +51,7 @@ class RequestFacts(Event):
 class RequestSubmitted(RequestFacts):
     """An application was submitted and routed to its flow's first step."""
 
-    name: ClassVar[str] = "requests.submitted"
+    name: ClassVar[str] = "request.submitted"
     version: ClassVar[int] = 1
 
 
@@ -59,7 +59,7 @@ class RequestSubmitted(RequestFacts):
 class RequestApproved(RequestFacts):
     """The last step approved an application: its seals may be used within the window."""
 
-    name: ClassVar[str] = "requests.approved"
+    name: ClassVar[str] = "request.approved"
     version: ClassVar[int] = 1
 
 
@@ -67,7 +67,7 @@ class RequestApproved(RequestFacts):
 class PressesAdded(RequestFacts):
     """More presses of one seal were approved (an amendment)."""
 
-    name: ClassVar[str] = "requests.presses_added"
+    name: ClassVar[str] = "request.presses_added"
     version: ClassVar[int] = 1
     amendment_id: uuid.UUID
 
@@ -76,7 +76,7 @@ class PressesAdded(RequestFacts):
 class RequestRejected(RequestFacts):
     """An application was rejected."""
 
-    name: ClassVar[str] = "requests.rejected"
+    name: ClassVar[str] = "request.rejected"
     version: ClassVar[int] = 1
 
 
@@ -84,7 +84,7 @@ class RequestRejected(RequestFacts):
 class RequestCompleted(RequestFacts):
     """An application finished: everything returned and photographed, or ended early."""
 
-    name: ClassVar[str] = "requests.completed"
+    name: ClassVar[str] = "request.completed"
     version: ClassVar[int] = 1
     ended_early: bool
 
@@ -93,7 +93,7 @@ class RequestCompleted(RequestFacts):
 class WindowChanged(RequestFacts):
     """The validity window of an approved or in-use application changed."""
 
-    name: ClassVar[str] = "requests.window_changed"
+    name: ClassVar[str] = "request.window_changed"
     version: ClassVar[int] = 1
 
 
@@ -101,7 +101,7 @@ class WindowChanged(RequestFacts):
 class RequestExpired(RequestFacts):
     """An approved or in-use application's window closed."""
 
-    name: ClassVar[str] = "requests.expired"
+    name: ClassVar[str] = "request.expired"
     version: ClassVar[int] = 1
 
 
@@ -109,7 +109,7 @@ class RequestExpired(RequestFacts):
 class OverPressed(Event):
     """A seal was pressed more times than approved (counted at its return)."""
 
-    name: ClassVar[str] = "requests.over_pressed"
+    name: ClassVar[str] = "request.over_pressed"
     version: ClassVar[int] = 1
     request_id: uuid.UUID
     seal_id: uuid.UUID
@@ -121,7 +121,7 @@ class OverPressed(Event):
 class UseRecorded(Event):
     """A use of an approved application passed its checks and was recorded."""
 
-    name: ClassVar[str] = "requests.used"
+    name: ClassVar[str] = "request.used"
     version: ClassVar[int] = 1
     request_id: uuid.UUID
     item_id: uuid.UUID

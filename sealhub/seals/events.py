@@ -29,7 +29,7 @@ class CustodyFacts(Event):
 class HandedOut(CustodyFacts):
     """A keeper handed a physical seal to a holder."""
 
-    name: ClassVar[str] = "seals.handed_out"
+    name: ClassVar[str] = "seal.handed_out"
     version: ClassVar[int] = 1
 
 
@@ -37,5 +37,5 @@ class HandedOut(CustodyFacts):
 class Returned(CustodyFacts):
     """A handed-out physical seal came back (with the presses the keeper counted, if any)."""
 
-    name: ClassVar[str] = "seals.returned"
+    name: ClassVar[str] = "seal.returned"
     version: ClassVar[int] = 1

@@ -197,7 +197,7 @@ async def create_seal(session: AsyncSession, actor: Actor, *, data: SealCreate) 
     await audit.record(
         session,
         actor,
-        "seals.create",
+        "seal.create",
         "seal",
         seal.id,
         summary=audit.Summary(
@@ -243,7 +243,7 @@ async def update_seal(
     await audit.record(
         session,
         actor,
-        "seals.update",
+        "seal.update",
         "seal",
         seal.id,
         summary=audit.Summary(
@@ -273,7 +273,7 @@ async def change_status(
     await audit.record(
         session,
         actor,
-        "seals.change_status",
+        "seal.change_status",
         "seal",
         seal.id,
         summary=audit.Summary(
@@ -325,7 +325,7 @@ async def set_image(
     await audit.record(
         session,
         actor,
-        "seals.set_image",
+        "seal.set_image",
         "seal",
         seal.id,
         summary=audit.Summary(
@@ -419,7 +419,7 @@ async def hand_out(
     await audit.record(
         session,
         actor,
-        "seals.hand_out",
+        "seal.hand_out",
         "custody",
         record.id,
         summary=audit.Summary(
@@ -460,7 +460,7 @@ async def take_back(
     await audit.record(
         session,
         actor,
-        "seals.take_back",
+        "seal.take_back",
         "custody",
         record.id,
         summary=audit.Summary(

@@ -12,7 +12,7 @@ async def test_catalogue_for_any_member(client, app):
     groups = {g["key"]: g for g in cat["groups"]}
     assert groups["seal"]["zh"] == "印章管理"
     keys = {p["key"] for g in cat["groups"] for p in g["permissions"]}
-    assert {"org.read", "integration.manage", "request.approve"} <= keys
+    assert {"org.read", "integration.manage", "request.manage"} <= keys
     assert [s["key"] for s in cat["data_scopes"]] == ["self", "unit", "unit_and_below", "org"]
     assert all(s["zh"] and s["en"] for s in cat["data_scopes"])
     client.cookies.clear()  # sign-ins above left a session cookie

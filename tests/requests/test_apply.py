@@ -43,20 +43,20 @@ async def test_two_step_approval_records_everything(client, app):
     assert done["items"][0]["seal"]["kind"] == "physical"
     assert done["documents"][0]["id"] == w.doc["id"]
     # the approval went out through the outbox
-    audit = await w.admin.get("/api/v1/audit", params={"action": "requests.approve"})
+    audit = await w.admin.get("/api/v1/audit", params={"action": "request.approve"})
     assert audit["total"] == 2
     assert audit["items"][0]["summary"].startswith("同意申请“")
     # the same entries for an English reader, searchable in either language
     english = await w.admin.get(
         "/api/v1/audit",
-        params={"action": "requests.approve", "q": "Approved application"},
+        params={"action": "request.approve", "q": "Approved application"},
         headers={"Accept-Language": "en"},
     )
     assert english["total"] == 2
     first = english["items"][0]["summary"]
     assert first.startswith(f"Approved application “{req['name']}” ({req['number']}) at step ")
     csv = await w.admin.call(
-        "GET", "/api/v1/audit/export.csv", params={"action": "requests.approve"}, expect=200
+        "GET", "/api/v1/audit/export.csv", params={"action": "request.approve"}, expect=200
     )
     assert "同意申请“" in csv.text and "Approved application" not in csv.text
     # the export is itself on the trail (written by a GET: its read session commits it)
@@ -64,7 +64,7 @@ async def test_two_step_approval_records_everything(client, app):
     assert exported["total"] == 1
     entry = exported["items"][0]
     assert entry["actor_id"] == w.admin.user_id and entry["summary"] == "导出审计日志 2 条"
-    assert entry["after"] == {"filters": {"action": "requests.approve"}, "rows": 2}
+    assert entry["after"] == {"filters": {"action": "request.approve"}, "rows": 2}
     # a cell that a spreadsheet would run as a formula is exported as text
     await add_member(w.admin, name="=1+2", roles=["employee"], unit_ids=[w.root])
     csv = await w.admin.call("GET", "/api/v1/audit/export.csv", expect=200)

@@ -38,7 +38,7 @@ async def _rows(app, name: str, request_id: str) -> list[OutboxEvent]:
 async def test_approved_is_stored_as_before_plus_its_version(client, app):
     w = await make_world(client, app)
     req = await approve_all(w, await apply(w))
-    [row] = await _rows(app, "requests.approved", req["id"])
+    [row] = await _rows(app, "request.approved", req["id"])
     assert set(row.payload) == APPROVED_KEYS | {"v"} and row.payload["v"] == 1
     assert set(row.payload["items"][0]) == ITEM_KEYS
     assert row.payload["org_id"] == w.admin.org_id and row.payload["status"] == "approved"
@@ -87,8 +87,8 @@ async def test_handlers_receive_the_typed_event_decoded_from_the_row():
         for handler in events.handlers_for(Returned.name):
             await handler(None, row)  # type: ignore[arg-type]
         assert seen == [sent]
-        assert events.known("seals.returned") and not events.known("seals.return")
-        assert events.declared()["seals.returned"] is Returned
+        assert events.known("seal.returned") and not events.known("seal.return")
+        assert events.declared()["seal.returned"] is Returned
     finally:
         handlers = events._HANDLERS[Returned.name]
         handlers[:] = [h for h in handlers if getattr(h, "__wrapped__", None) is not probe]

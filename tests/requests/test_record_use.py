@@ -160,7 +160,7 @@ async def test_device_press_and_e_signature_go_through_the_same_checks(client, a
         rows = (
             await session.execute(
                 select(OutboxEvent).where(
-                    OutboxEvent.org_id == org, OutboxEvent.name == "requests.used"
+                    OutboxEvent.org_id == org, OutboxEvent.name == "request.used"
                 )
             )
         ).scalars()
@@ -168,13 +168,13 @@ async def test_device_press_and_e_signature_go_through_the_same_checks(client, a
         audited = (
             await session.execute(
                 select(AuditEntry.action, AuditEntry.actor_id).where(
-                    AuditEntry.org_id == org, AuditEntry.action.like("requests.%_%")
+                    AuditEntry.org_id == org, AuditEntry.action.like("request.%_%")
                 )
             )
         ).all()
     assert sorted(used) == [("device_press", 1), ("e_signature", 2)]
-    assert ("requests.e_signature", None) in audited  # the system, not a member
-    assert ("requests.device_press", None) in audited
+    assert ("request.e_signature", None) in audited  # the system, not a member
+    assert ("request.device_press", None) in audited
 
     clock.advance(timedelta(hours=49))  # past the window
     with pytest.raises(UseNotAllowed):

@@ -331,12 +331,12 @@ async def test_presses_counted_at_return_and_over_pressing(client, app):
     detail = await w.employee.get(f"/api/v1/requests/{rid}")
     assert detail["items"][0]["presses_used"] == approved + 2
     assert "over_pressed" in [e["action"] for e in detail["timeline"]]
-    flagged = await w.admin.get("/api/v1/audit", params={"action": "requests.over_pressed"})
+    flagged = await w.admin.get("/api/v1/audit", params={"action": "request.over_pressed"})
     assert flagged["total"] == 1 and f"{approved + 2} 次" in flagged["items"][0]["summary"]
     # a redelivered return changes nothing and flags nothing twice
     async with app.state.runtime.transaction() as session:
         await requests_service.seal_returned(session, done_org(w), uuid.UUID(rid))
-    again = await w.admin.get("/api/v1/audit", params={"action": "requests.over_pressed"})
+    again = await w.admin.get("/api/v1/audit", params={"action": "request.over_pressed"})
     assert again["total"] == 1
     assert (await w.employee.get(f"/api/v1/requests/{rid}"))["items"][0]["presses_used"] == (
         approved + 2

@@ -51,7 +51,7 @@ async def test_hand_out_and_return(client, app):
     again = await org.keeper.call("POST", url, json=hand_out_body(org.admin.user_id))
     assert again.status_code == 409 and again.json()["code"] == "seal.already_out"
 
-    [event] = await outbox(app, "seals.handed_out", out["id"])
+    [event] = await outbox(app, "seal.handed_out", out["id"])
     assert event["seal_id"] == seal["id"] and event["request_id"] == body["request_id"]
     assert event["holder_id"] == org.employee.user_id and event["org_id"] == org.admin.org_id
 
@@ -66,7 +66,7 @@ async def test_hand_out_and_return(client, app):
     )
     assert back["returned_to"] == org.keeper.user_id and back["returned_to_name"] == "李管章"
     assert back["return_note"] == "完好" and back["returned_at"]
-    [event] = await outbox(app, "seals.returned", out["id"])
+    [event] = await outbox(app, "seal.returned", out["id"])
     assert event["custody_id"] == out["id"] and event["request_id"] == body["request_id"]
     r = await org.keeper.call("POST", f"/api/v1/custody/{out['id']}/return", json={})
     assert r.status_code == 409 and r.json()["code"] == "seal.already_returned"

@@ -226,14 +226,14 @@ async def _check_flow(session: AsyncSession, actor: Actor, data: FlowIn) -> None
         if spec.role_id is not None and not await identity_service.role_exists(
             session, actor.org_id, spec.role_id
         ):
-            raise InvalidFlow(reason=f"步骤“{step.name}”的角色不存在")
+            raise InvalidFlow(reason="unknown_role", step=step.name)
         if spec.user_ids:
             infos = await identity_service.members_info(session, actor.org_id, spec.user_ids)
             if any(infos.get(u) is None for u in spec.user_ids):
-                raise InvalidFlow(reason=f"步骤“{step.name}”的人员不在本组织")
+                raise InvalidFlow(reason="unknown_people", step=step.name)
     for unit_id in data.conditions.unit_ids:
         if not await identity_service.unit_exists(session, actor.org_id, unit_id):
-            raise InvalidFlow(reason="条件中的部门不存在")
+            raise InvalidFlow(reason="unknown_unit")
 
 
 def _fill_flow(flow: ApprovalFlow, data: FlowIn, actor: Actor) -> None:

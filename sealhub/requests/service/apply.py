@@ -162,7 +162,7 @@ async def create_request(
     await audit.record(
         session,
         actor,
-        "requests.create",
+        "request.create",
         _TARGET,
         req.id,
         summary=audit.Summary(
@@ -261,7 +261,7 @@ async def _finish_submit(
     await audit.record(
         session,
         actor,
-        "requests.submit",
+        "request.submit",
         _TARGET,
         req.id,
         summary=audit.Summary(
@@ -291,7 +291,7 @@ async def withdraw(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -
     await audit.record(
         session,
         actor,
-        "requests.withdraw",
+        "request.withdraw",
         _TARGET,
         req.id,
         summary=audit.Summary(
@@ -366,7 +366,7 @@ async def add_presses(
     await audit.record(
         session,
         actor,
-        "requests.add_presses",
+        "request.add_presses",
         _TARGET,
         req.id,
         summary=audit.Summary(
@@ -403,7 +403,7 @@ async def change_window(
     await audit.record(
         session,
         actor,
-        "requests.change_window",
+        "request.change_window",
         _TARGET,
         req.id,
         summary=audit.Summary(

@@ -88,7 +88,7 @@ async def transfer(
     await audit.record(
         session,
         actor,
-        "requests.transfer",
+        "request.transfer",
         _TARGET,
         req.id,
         summary=audit.Summary(
@@ -125,7 +125,7 @@ async def add_approver(
     await audit.record(
         session,
         actor,
-        "requests.add_approver",
+        "request.add_approver",
         _TARGET,
         req.id,
         summary=audit.Summary(
@@ -211,7 +211,7 @@ async def _decide(
     await audit.record(
         session,
         actor,
-        f"requests.{'approve' if decision == TaskStatus.APPROVED else 'reject'}",
+        f"request.{'approve' if decision == TaskStatus.APPROVED else 'reject'}",
         _TARGET,
         req.id,
         summary=audit.Summary(

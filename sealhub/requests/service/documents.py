@@ -58,7 +58,7 @@ async def upload_document(
     await audit.record(
         session,
         actor,
-        "requests.upload_document",
+        "request.upload_document",
         "document",
         doc.id,
         summary=audit.Summary(

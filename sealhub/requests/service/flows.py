@@ -75,7 +75,7 @@ async def create_flow(session: AsyncSession, actor: Actor, *, data: FlowIn) -> F
     await audit.record(
         session,
         actor,
-        "flows.create",
+        "flow.create",
         "approval_flow",
         flow.family_id,
         summary=audit.Summary(f"新建审批流程“{flow.name}”", f"Created approval flow “{flow.name}”"),
@@ -102,7 +102,7 @@ async def update_flow(
     await audit.record(
         session,
         actor,
-        "flows.update",
+        "flow.update",
         "approval_flow",
         flow.family_id,
         summary=audit.Summary(
@@ -125,7 +125,7 @@ async def deactivate_flow(session: AsyncSession, actor: Actor, flow_id: uuid.UUI
     await audit.record(
         session,
         actor,
-        "flows.deactivate",
+        "flow.deactivate",
         "approval_flow",
         flow.family_id,
         summary=audit.Summary(

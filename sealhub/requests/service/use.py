@@ -38,7 +38,6 @@ from sealhub.requests.schemas import (
     PhotoOut,
     RequestDetail,
     UseOut,
-    status_zh,
 )
 from sealhub.requests.service._common import (
     _TARGET,
@@ -76,7 +75,7 @@ async def end(
     await audit.record(
         session,
         actor,
-        "requests.end",
+        "request.end",
         _TARGET,
         req.id,
         summary=audit.Summary(
@@ -99,7 +98,7 @@ async def archive(session: AsyncSession, actor: Actor, request_id: uuid.UUID) ->
     await audit.record(
         session,
         actor,
-        "requests.archive",
+        "request.archive",
         _TARGET,
         req.id,
         summary=audit.Summary(
@@ -150,30 +149,25 @@ async def record_use(
     return). Refused uses write nothing; returns count even beyond the approval (flagged)."""
     refuse = HandOutNotAllowed if source == UseSource.HAND_OUT else UseNotAllowed
     if count < 0 or (count == 0 and source in _PRESSING):
-        raise refuse(reason=f"次数无效（{count}）")
+        raise refuse(reason="bad_count", count=count)
     repo = RequestRepository(session, actor)
     req = await repo.tenant_get(request_id, lock=True)
     live = source != UseSource.RETURN_COUNT
     if live and req.status not in policy.ALLOWED[Action.HAND_OUT]:
-        raise refuse(reason=f"申请单{status_zh(req.status)}")
+        raise refuse(reason="status", current=str(req.status))
     items = await repo.items([req.id])
     item = next((i for i in items if i.seal_id == seal_id), None)
     if item is None or item.seal_kind != _KIND[source]:
-        what = "实体印章" if _KIND[source] == SealKind.PHYSICAL else "印章"
-        raise refuse(reason=f"申请单中没有该{what}")
+        raise refuse(reason="no_item")
     now = clock.now()
     if live:
         if (user_id or actor.user_id) != req.applicant_id:
-            raise refuse(
-                reason="领用人必须是申请人"
-                if source == UseSource.HAND_OUT
-                else "使用人必须是申请人"
-            )
+            raise refuse(reason="not_applicant")
         if not req.valid_from <= now < req.valid_until:
-            raise refuse(reason="不在申请的有效期内")
+            raise refuse(reason="outside_window")
         left = item.presses - item.presses_used
         if left <= 0 or count > left:
-            raise refuse(reason=f"用印次数不足（剩余 {max(left, 0)} 次）")
+            raise refuse(reason="used_up", left=max(left, 0))
     # checked: from here on the use is recorded
     status_before = RequestStatus(req.status)
     if source == UseSource.HAND_OUT:
@@ -209,7 +203,7 @@ async def record_use(
     await audit.record(
         session,
         actor,
-        f"requests.{source}",
+        f"request.{source}",
         _TARGET,
         req.id,
         summary=summary,
@@ -341,7 +335,7 @@ async def upload_photo(
     await audit.record(
         session,
         actor,
-        "requests.upload_photo",
+        "request.upload_photo",
         _TARGET,
         req.id,
         summary=audit.Summary(
@@ -406,7 +400,7 @@ async def _count_presses(
             await audit.record(
                 session,
                 system,
-                "requests.over_pressed",
+                "request.over_pressed",
                 _TARGET,
                 req.id,
                 summary=audit.Summary(
@@ -449,7 +443,7 @@ async def _maybe_complete(
     await audit.record(
         session,
         actor,
-        "requests.complete",
+        "request.complete",
         _TARGET,
         req.id,
         summary=audit.Summary(
@@ -473,7 +467,7 @@ async def expire_due(session: AsyncSession, now: datetime, *, limit: int = 500) 
         await audit.record(
             session,
             actor,
-            "requests.expire",
+            "request.expire",
             _TARGET,
             req.id,
             summary=audit.Summary(
