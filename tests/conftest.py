@@ -83,6 +83,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             reporter.write_line(line)
 
 
+def backend_params() -> list[object]:
+    """Each backend, the servers not found skipped (call it after `pytest_configure`: at
+    collection, as `parametrize` arguments are)."""
+    params: list[object] = []
+    for backend in BACKENDS:
+        marks = []
+        if backend in ENV and not server_url(backend):
+            why = f"no {backend} server: {ENV[backend]} unset and none found (see the header)"
+            marks.append(pytest.mark.skip(reason=why))
+        params.append(pytest.param(backend, marks=marks, id=backend))
+    return params
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def db_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
