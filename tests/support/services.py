@@ -91,13 +91,15 @@ def probe(service: Service, url: str) -> str | None:
     return None
 
 
-def discover(environ: os._Environ[str] | dict[str, str]) -> dict[str, str]:
+def discover(
+    environ: os._Environ[str] | dict[str, str], services: tuple[Service, ...] = SERVICES
+) -> dict[str, str]:
     """Fill the unset URLs in `environ` from the local defaults that answer.
 
     Returns one line per service for the report header."""
     lines: dict[str, str] = {}
     off = environ.get(NO_SERVICES, "") not in ("", "0")
-    for service in SERVICES:
+    for service in services:
         explicit = environ.get(service.env)
         if explicit:
             lines[service.name] = f"{_safe(explicit)} (from {service.env})"
