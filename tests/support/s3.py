@@ -174,16 +174,19 @@ def log_tail(directory: Path, lines: int = 30) -> str:
 
 def stop(pid: int, directory: Path) -> None:
     """Stop the server this session started and remove its files."""
-    try:
-        os.kill(pid, signal.SIGTERM)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            break
         for _ in range(50):
             if not _alive(pid):
                 break
             time.sleep(0.1)
         else:
-            os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+            continue
+        break
+    # only once it is gone: a dying server could otherwise recreate its data folder
     shutil.rmtree(directory, ignore_errors=True)
 
 
