@@ -48,10 +48,14 @@ lint: $(STAMP)
 	$(BIN)/mypy sealhub
 	$(BIN)/lint-imports
 
+# The session finds PostgreSQL, MariaDB and Redis on their usual local addresses (explicit
+# SEALHUB_TEST_*_URL win; SEALHUB_TEST_NO_SERVICES=1 turns that off), starts its own
+# SeaweedFS S3 server, and prints which backends it uses and which it skips, and why.
 pytest: $(STAMP)
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
-test: lint pytest
+# the whole suite on a fresh clone: checks, the console build (for the browser tests), pytest
+test: lint web pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/api.py

