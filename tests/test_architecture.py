@@ -34,20 +34,6 @@ ALLOWED: dict[str, str] = {
 # service queries with an explicit `org_id == actor.org_id`, correct but outside a
 # repository. The identity split (issue 7 item 5) moves them into repositories; delete
 # each entry as its query moves.
-TO_MOVE: dict[str, str] = {
-    name: "identity/directory.py, explicit org_id filter"
-    for name in (
-        "_check_code_free",
-        "_generated_code",
-        "delete_unit",
-        "set_supervisors",
-        "_check_role_name_free",
-        "list_members",
-        "_ensure_admin_remains",
-        "delete_member",
-        "import_members",
-    )
-}
 STATEMENTS = {"select", "update", "delete", "insert"}
 
 
@@ -127,12 +113,12 @@ def test_tenant_tables_are_queried_through_repositories():
         if _exempt(rel):
             continue
         for line, func, what in tenant_queries(ast.parse(path.read_text()), tenant):
-            if func in ALLOWED or func in TO_MOVE:
+            if func in ALLOWED:
                 used.add(func)
                 continue
             offenders.append(f"{rel}:{line} in {func}(): {what}")
     assert not offenders, "query tenant tables through a TenantRepository:\n" + "\n".join(offenders)
-    stale = (set(ALLOWED) | set(TO_MOVE)) - used
+    stale = set(ALLOWED) - used
     assert not stale, f"allow-list entries that match nothing any more, delete them: {stale}"
 
 

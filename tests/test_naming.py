@@ -87,7 +87,9 @@ def test_english_titles_never_carry_chinese() -> None:
         if CJK.search(cls.en):
             bad.append(f"{code}: {cls.en}")
         for reason, (_, en) in cls.reasons.items():
-            title = cls(reason=reason, step="s", value="v", count=0, left=0, current="x").title("en")
+            title = cls(reason=reason, step="s", value="v", count=0, left=0, current="x").title(
+                "en"
+            )
             if CJK.search(title):
                 bad.append(f"{code}/{reason}: {title}")
     assert not bad, bad
