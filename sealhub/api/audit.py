@@ -18,6 +18,7 @@ from sealhub.api.common import Page, api_router
 from sealhub.api.deps import Db, PagingDep, Require
 from sealhub.platform import audit
 from sealhub.platform.actor import Actor
+from sealhub.platform.types import Instant
 
 router = api_router(tags=["audit"])
 Auditor = Annotated[Actor, Depends(Require("audit.read"))]
@@ -57,8 +58,8 @@ def filters(
     action: Annotated[str | None, Query(max_length=100)] = None,
     target_type: Annotated[str | None, Query(max_length=50)] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> AuditFilters:
     return AuditFilters(

@@ -9,14 +9,17 @@ from typing import Any, Generic, TypeVar
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.platform import idempotency
 from sealhub.platform.actor import Actor
 from sealhub.platform.errors import PayloadTooLarge, ValidationFailed
+from sealhub.platform.types import StrictModel
 
 T = TypeVar("T")
+
+__all__ = ["API_PREFIX", "Page", "StrictModel", "api_router", "idempotent", "read_upload"]
 
 API_PREFIX = "/api/v1"
 
@@ -24,12 +27,6 @@ API_PREFIX = "/api/v1"
 def api_router(prefix: str = "", *, tags: list[str]) -> APIRouter:
     """A context's routes under /api/v1; the app adds them to its own flat route list."""
     return APIRouter(prefix=API_PREFIX + prefix, tags=list(tags))
-
-
-class StrictModel(BaseModel):
-    """Input bodies: unknown fields are an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Page(BaseModel, Generic[T]):
