@@ -107,7 +107,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
 
     app.add_middleware(
-        Edge, limit=settings.max_upload_bytes, default_locale=settings.default_locale
+        Edge,
+        limit=settings.max_upload_bytes,
+        default_locale=settings.default_locale,
+        hsts=settings.https,
+        trusted_proxies=settings.proxy_networks(),
     )
 
     # one flat route list: include_router nests routers that are matched twice per level

@@ -60,13 +60,14 @@ async def idempotent(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
     ).hexdigest()
     principal = idempotency.principal_of(actor.org_id, actor.user_id)
-    found = await idempotency.lookup(session, principal, key, fingerprint)
-    if found is not None:
+    # a twin in flight holds the claim: this waits for its commit, then replays its reply
+    claimed = await idempotency.claim(session, principal, key, fingerprint)
+    if isinstance(claimed, idempotency.IdempotentReply):
         return JSONResponse(
-            found.body, status_code=found.status_code, headers={"Idempotent-Replayed": "true"}
+            claimed.body, status_code=claimed.status_code, headers={"Idempotent-Replayed": "true"}
         )
     result = _jsonable(await make())
-    await idempotency.remember(session, principal, key, fingerprint, status_code, result)
+    await idempotency.complete(session, claimed, status_code, result)
     return JSONResponse(result, status_code=status_code)
 
 
