@@ -101,7 +101,13 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-@router.get("/audit/export.csv")
+@router.get(
+    "/audit/export.csv",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
 async def export_audit(session: Db, actor: Auditor, f: Filters) -> StreamingResponse:
     """The filtered trail as CSV (UTF-8 with BOM so Excel opens Chinese text). The export
     itself is recorded (who took which part of the trail away)."""
