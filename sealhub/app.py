@@ -145,9 +145,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def console(path: str) -> Response:
+    async def console(path: str, request: Request) -> Response:
         if path.startswith(("api/", "docs", "openapi")):
-            return problems.problem_response_404()
+            return problems.problem_response_404(request.app, "/" + path)
         target = (STATIC / path).resolve()
         if path and target.is_file() and STATIC.resolve() in target.parents:
             # hashed file names under assets/ never change: cache them for a year

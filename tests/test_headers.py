@@ -82,6 +82,11 @@ async def test_method_not_allowed_says_what_is(client, app):
     assert {m.strip() for m in r.headers["allow"].split(",")} >= {"GET", "POST"}
     r = await admin.call("PUT", "/api/v1/auth/login", json={})
     assert r.status_code == 405 and "POST" in r.headers["allow"]
+    # a GET, which the console's catch-all route would otherwise answer with 404
+    r = await admin.call("GET", "/api/v1/auth/login")
+    assert r.status_code == 405 and r.headers["allow"] == "POST", r.headers
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert (await admin.call("GET", "/api/v1/no-such-thing")).status_code == 404
 
 
 async def test_https_public_url_gives_hsts_and_secure_cookies(db_url, tmp_path):

@@ -217,11 +217,17 @@ def allowed_methods(app: FastAPI, path: str) -> str:
     return ", ".join(sorted(methods))
 
 
-def problem_response_404() -> JSONResponse:
-    body = {
-        "type": TYPE_BASE + "http.not_found",
-        "title": "Not found",
-        "status": 404,
-        "code": "http.not_found",
-    }
-    return JSONResponse(body, status_code=404, media_type=MEDIA_TYPE)
+def problem_response_404(app: FastAPI | None = None, path: str = "") -> JSONResponse:
+    """A GET no API route serves: 405 with Allow when the path has other methods, else 404
+    (the console's catch-all would otherwise hide the 405)."""
+    allow = allowed_methods(app, path) if app is not None else ""
+    status, code, title = (
+        (405, "http.method_not_allowed", "Method not allowed")
+        if allow
+        else (404, "http.not_found", "Not found")
+    )
+    body = {"type": TYPE_BASE + code, "title": title, "status": status, "code": code}
+    if path:
+        body["instance"] = path
+    headers = {"Allow": allow} if allow else None
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
