@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
-from sealhub.platform.errors import AppError
+from sealhub.platform.errors import CATALOGUE, AppError
 from sealhub.platform.i18n import negotiate
 
 log = logging.getLogger("sealhub.api")
@@ -120,7 +120,7 @@ _WRITES = frozenset({"post", "put", "patch", "delete"})
 
 def error_statuses(method: str, operation: dict[str, Any]) -> list[int]:
     """The error statuses an operation can answer with, each as problem+json."""
-    statuses = [400, 401, 403, 404, 422, 500]
+    statuses = [400, 401, 403, 404, 422, 500, *_rare_statuses()]
     if method in _WRITES:
         statuses += [409, 429]
     if "requestBody" in operation:
@@ -128,11 +128,22 @@ def error_statuses(method: str, operation: dict[str, Any]) -> list[int]:
     return sorted(statuses)
 
 
+def _rare_statuses() -> dict[int, str]:
+    """Statuses only a few errors use (423 locked, 410 gone...), declared everywhere so a
+    new error never makes the document lie; described by the codes that use them."""
+    codes: dict[int, list[str]] = {}
+    for error in CATALOGUE.values():
+        if error.status not in _STATUS_TEXT:
+            codes.setdefault(error.status, []).append(error.code)
+    return {status: "One of: " + ", ".join(sorted(c)) for status, c in codes.items()}
+
+
 def declare_problems(schema: dict[str, Any]) -> dict[str, Any]:
     """Declare every error reply of every operation as application/problem+json."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = PROBLEM_SCHEMA
     ref = {"$ref": "#/components/schemas/Problem"}
+    texts = {**_STATUS_TEXT, **_rare_statuses()}
     for item in schema.get("paths", {}).values():
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -140,7 +151,7 @@ def declare_problems(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation["responses"]
             for status in error_statuses(method, operation):
                 responses[str(status)] = {
-                    "description": _STATUS_TEXT[status],
+                    "description": texts[status],
                     "content": {MEDIA_TYPE: {"schema": ref}},
                 }
     # FastAPI's own validation shapes are never sent (validation errors are problems)
