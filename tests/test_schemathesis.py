@@ -35,6 +35,7 @@ SKIP = r"^/api/v1/(auth/(logout|switch-org)|events)$"
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(SECONDS * 3 + 300),  # above the suite's 300 s for a longer run
     pytest.mark.skipif(ST is None, reason="schemathesis is not installed (pip install -e .[dev])"),
 ]
 
