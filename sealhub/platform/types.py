@@ -97,12 +97,13 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_instant_input), AfterValidat
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 
 
-def _clean_name(value: str) -> str:
+def check_name(value: str) -> str:
+    """The name, or ValueError; for names that arrive outside a model (spreadsheet rows)."""
     for char in value:
         if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
             raise ValueError(f"invisible or control character U+{ord(char):04X} in a name")
     return value
 
 
-Name = Annotated[str, AfterValidator(_clean_name)]
+Name = Annotated[str, AfterValidator(check_name)]
 """Names and codes people read: no control, bidi-override or zero-width characters."""
