@@ -36,7 +36,8 @@ CONSOLE_CSP = (
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; worker-src 'self' blob:; "
+    "object-src 'none'; "
     "base-uri 'self'; frame-ancestors 'none'"
 )
 _COMMON = (
