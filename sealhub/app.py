@@ -107,7 +107,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
 
     app.add_middleware(
-        Edge, limit=settings.max_upload_bytes, default_locale=settings.default_locale
+        Edge,
+        limit=settings.max_upload_bytes,
+        default_locale=settings.default_locale,
+        hsts=settings.https,
+        trusted_proxies=settings.proxy_networks(),
     )
 
     # one flat route list: include_router nests routers that are matched twice per level
@@ -141,9 +145,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def console(path: str) -> Response:
+    async def console(path: str, request: Request) -> Response:
         if path.startswith(("api/", "docs", "openapi")):
-            return problems.problem_response_404()
+            return problems.problem_response_404(request.app, "/" + path)
         target = (STATIC / path).resolve()
         if path and target.is_file() and STATIC.resolve() in target.parents:
             # hashed file names under assets/ never change: cache them for a year

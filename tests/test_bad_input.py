@@ -117,3 +117,112 @@ async def test_phone_that_is_not_a_phone(client, app):
     r = await client.post("/api/v1/auth/login", json={"phone": "abc", "password": "x1234567"})
     assert r.status_code == 401
     await login(client, admin.phone)
+
+
+# ---- strict input: dates, integers, names, settings, scalar types (issue 8, defects 7, 9, 10)
+
+LATE = "9999-12-31T23:59:59-14:00"  # year 10000 in UTC
+EARLY = "0001-01-01T00:00:00+14:00"  # before year 1 in UTC
+
+
+def _refused(r: httpx.Response) -> None:
+    assert r.status_code == 422, (r.status_code, r.text)
+    assert r.json()["code"] == "common.validation"
+    assert r.headers["content-type"].startswith(PROBLEM)
+
+
+async def test_out_of_range_instants_are_422_not_500(client, app):
+    from tests.requests.conftest import application, apply, make_world
+    from tests.seals.test_custody import hand_out_body
+
+    w = await make_world(client, app)
+    for bad in (LATE, EARLY, "1969-12-31T23:59:59Z"):
+        _refused(
+            await w.employee.call("POST", "/api/v1/requests", json=application(w, valid_until=bad))
+        )
+    draft = await apply(w, submit=False)
+    window = {"valid_from": "2030-01-01T00:00:00Z", "valid_until": LATE}
+    _refused(await w.employee.call("POST", f"/api/v1/requests/{draft['id']}/window", json=window))
+    key = {"name": "k", "permissions": ["seal.read"], "expires_at": LATE}
+    _refused(await w.admin.call("POST", "/api/v1/api-keys", json=key))
+    _refused(await w.admin.call("GET", "/api/v1/audit", params={"until": LATE}))
+    _refused(await w.admin.call("GET", "/api/v1/audit", params={"since": EARLY}))
+    _refused(await w.admin.call("GET", "/api/v1/requests", params={"created_from": EARLY}))
+    _refused(await w.admin.call("GET", "/api/v1/requests", params={"created_to": LATE}))
+    body = hand_out_body(w.employee.user_id, expected_return_at=LATE)
+    _refused(await w.keeper.call("POST", f"/api/v1/seals/{w.seal['id']}/hand-out", json=body))
+    # a number is not an instant (it would be read as a Unix timestamp)
+    _refused(
+        await w.employee.call("POST", "/api/v1/requests", json=application(w, valid_until=1e12))
+    )
+
+
+async def test_json_scalars_are_not_coerced(client, app):
+    from tests.requests.conftest import application, make_world
+
+    w = await make_world(client, app)
+    items = [{"seal_id": w.seal["id"], "presses": "3"}]
+    _refused(await w.employee.call("POST", "/api/v1/requests", json=application(w, items=items)))
+    items = [{"seal_id": w.seal["id"], "presses": True}]
+    _refused(await w.employee.call("POST", "/api/v1/requests", json=application(w, items=items)))
+    _refused(await w.employee.call("POST", "/api/v1/requests", json=application(w, submit="true")))
+    _refused(await w.admin.call("POST", "/api/v1/org/units", json={"name": "部", "sort": "1"}))
+    # an integer beyond 64 bits is refused where the field has no tighter bound
+    items = [{"seal_id": w.seal["id"], "presses": 1, "position": {"page": 2**64, "x": 1, "y": 1}}]
+    _refused(await w.employee.call("POST", "/api/v1/requests", json=application(w, items=items)))
+    # the well-formed body still works: ids, instants and enum values arrive as JSON text
+    await w.employee.post("/api/v1/requests", json=application(w))
+
+
+BAD_NAMES = [
+    "法务\x00部",  # NUL
+    "\x1b[31m红色\x1b[0m",  # terminal escape
+    "合同\u202egpj.exe",  # right-to-left override
+    "财务\u200b部",  # zero-width space
+    "人事\u2066部\u2069",  # bidi isolate
+    "行政\ufeff",  # zero-width no-break space
+]
+
+
+async def test_names_refuse_control_bidi_and_zero_width_characters(client, app):
+    from tests.requests.conftest import application, make_world
+    from tests.seals.conftest import new_seal
+
+    w = await make_world(client, app)
+    for name in BAD_NAMES:
+        _refused(await w.admin.call("POST", "/api/v1/org/units", json={"name": name}))
+        _refused(await w.admin.call("PATCH", "/api/v1/org", json={"name": name}))
+        _refused(
+            await w.admin.call(
+                "POST", "/api/v1/members", json={"real_name": name, "phone": "+8613900000000"}
+            )
+        )
+        _refused(await w.admin.call("POST", "/api/v1/roles", json={"name": name}))
+        _refused(
+            await w.admin.call(
+                "POST", "/api/v1/api-keys", json={"name": name, "permissions": ["seal.read"]}
+            )
+        )
+        seal = {"kind": "physical", "type": "contract", "name": name, "code": "X-1"}
+        _refused(await w.admin.call("POST", "/api/v1/seals", json={**seal, "unit_id": w.root}))
+        _refused(await w.employee.call("POST", "/api/v1/requests", json=application(w, name=name)))
+        flow = {"name": name, "steps": [{"name": "a", "approver": {"kind": "seal_keeper"}}]}
+        _refused(await w.admin.call("POST", "/api/v1/flows", json=flow))
+    # ordinary names, Chinese and Latin with spaces and punctuation, are fine
+    await new_seal(w.admin, w.root, code="OK-1", name="合同专用章 (Contract) №2")
+
+
+async def test_org_settings_are_a_typed_schema(client, app):
+    admin = await register_org(client, app)
+    many = {f"k{i}": "x" for i in range(10_000)}
+    _refused(await admin.call("PATCH", "/api/v1/org", json={"settings": many}))
+    _refused(await admin.call("PATCH", "/api/v1/org", json={"settings": {"note": "x" * 100_000}}))
+    # a huge integer once reached audit serialisation and answered 500
+    r = await admin.call("PATCH", "/api/v1/org", json={"settings": {"block_on_photo_debt": 10**30}})
+    _refused(r)
+    r = await admin.call("PATCH", "/api/v1/org", json={"settings": {"block_on_photo_debt": "yes"}})
+    _refused(r)
+    out = await admin.patch("/api/v1/org", json={"settings": {"block_on_photo_debt": True}})
+    assert out["settings"] == {"block_on_photo_debt": True}
+    out = await admin.patch("/api/v1/org", json={"settings": {"block_on_photo_debt": None}})
+    assert out["settings"] == {}

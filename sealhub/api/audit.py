@@ -18,6 +18,7 @@ from sealhub.api.common import Page, api_router
 from sealhub.api.deps import Db, PagingDep, Require
 from sealhub.platform import audit
 from sealhub.platform.actor import Actor
+from sealhub.platform.types import Instant
 
 router = api_router(tags=["audit"])
 Auditor = Annotated[Actor, Depends(Require("audit.read"))]
@@ -57,8 +58,8 @@ def filters(
     action: Annotated[str | None, Query(max_length=100)] = None,
     target_type: Annotated[str | None, Query(max_length=50)] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> AuditFilters:
     return AuditFilters(
@@ -100,7 +101,13 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-@router.get("/audit/export.csv")
+@router.get(
+    "/audit/export.csv",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
 async def export_audit(session: Db, actor: Auditor, f: Filters) -> StreamingResponse:
     """The filtered trail as CSV (UTF-8 with BOM so Excel opens Chinese text). The export
     itself is recorded (who took which part of the trail away)."""

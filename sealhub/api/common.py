@@ -9,14 +9,17 @@ from typing import Any, Generic, TypeVar
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.platform import idempotency
 from sealhub.platform.actor import Actor
 from sealhub.platform.errors import PayloadTooLarge, ValidationFailed
+from sealhub.platform.types import StrictModel
 
 T = TypeVar("T")
+
+__all__ = ["API_PREFIX", "Page", "StrictModel", "api_router", "idempotent", "read_upload"]
 
 API_PREFIX = "/api/v1"
 
@@ -24,12 +27,6 @@ API_PREFIX = "/api/v1"
 def api_router(prefix: str = "", *, tags: list[str]) -> APIRouter:
     """A context's routes under /api/v1; the app adds them to its own flat route list."""
     return APIRouter(prefix=API_PREFIX + prefix, tags=list(tags))
-
-
-class StrictModel(BaseModel):
-    """Input bodies: unknown fields are an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Page(BaseModel, Generic[T]):
@@ -63,13 +60,14 @@ async def idempotent(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
     ).hexdigest()
     principal = idempotency.principal_of(actor.org_id, actor.user_id)
-    found = await idempotency.lookup(session, principal, key, fingerprint)
-    if found is not None:
+    # a twin in flight holds the claim: this waits for its commit, then replays its reply
+    claimed = await idempotency.claim(session, principal, key, fingerprint)
+    if isinstance(claimed, idempotency.IdempotentReply):
         return JSONResponse(
-            found.body, status_code=found.status_code, headers={"Idempotent-Replayed": "true"}
+            claimed.body, status_code=claimed.status_code, headers={"Idempotent-Replayed": "true"}
         )
     result = _jsonable(await make())
-    await idempotency.remember(session, principal, key, fingerprint, status_code, result)
+    await idempotency.complete(session, claimed, status_code, result)
     return JSONResponse(result, status_code=status_code)
 
 

@@ -29,7 +29,10 @@ async def get_org(session: Db, actor: Reader) -> schemas.OrgOut:
 async def patch_org(body: schemas.OrgPatchIn, session: Db, actor: Manager) -> schemas.OrgOut:
     """Rename the organisation or change settings (e.g. block_on_photo_debt)."""
     return await identity.update_organization(
-        session, actor, name=body.name, settings=body.settings
+        session,
+        actor,
+        name=body.name,
+        settings=body.settings.model_dump(exclude_unset=True) if body.settings else None,
     )
 
 

@@ -10,12 +10,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, File, Query, Request, Response, UploadFile
-from pydantic import AwareDatetime
 
 from sealhub.api.common import Page, api_router, idempotent, read_upload
 from sealhub.api.deps import CurrentActor, Db, PagingDep, Require, RuntimeDep
 from sealhub.api.documents import attachment
 from sealhub.platform.actor import Actor
+from sealhub.platform.types import Instant
 from sealhub.requests import schemas
 from sealhub.requests import service as requests_service
 from sealhub.requests.policy import RequestStatus, Urgency
@@ -36,8 +36,8 @@ async def list_requests(
     status: RequestStatus | None = None,
     seal_id: uuid.UUID | None = None,
     urgency: Urgency | None = None,
-    created_from: AwareDatetime | None = None,
-    created_to: AwareDatetime | None = None,
+    created_from: Instant | None = None,
+    created_to: Instant | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[schemas.RequestOut]:
     """An inbox: mine, pending (awaiting me), decided (by me) or all (needs request.read)."""

@@ -38,6 +38,8 @@ def serve(
         workers=workers,
         log_config=None,
         access_log=False,
+        # X-Forwarded-For is believed only from SEALHUB_TRUSTED_PROXIES (api/middleware.py)
+        proxy_headers=False,
     )
 
 

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sealhub.platform.types import Instant, Name, StrictModel
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+Strict = StrictModel  # the one strict input base (platform.types)
 
 
 class Out(BaseModel):
@@ -26,14 +26,14 @@ class SmsCodeOut(BaseModel):
 
 
 class CreateOrgIn(Strict):
-    name: str = Field(min_length=2, max_length=100)
+    name: Name = Field(min_length=2, max_length=100)
 
 
 class RegisterIn(Strict):
     phone: str = Field(max_length=32)
     code: str = Field(min_length=4, max_length=8)
     password: str = Field(max_length=128)
-    real_name: str = Field(min_length=1, max_length=50)
+    real_name: Name = Field(min_length=1, max_length=50)
     org_code: str | None = Field(default=None, max_length=40)
     create_org: CreateOrgIn | None = None
 
@@ -126,10 +126,18 @@ class OrgOut(Out):
     created_at: datetime
 
 
+class OrgSettingsIn(Strict):
+    """The organisation-wide switches, each typed; a key sent as null goes back to its
+    default, a key not sent keeps its value. Unknown keys are refused (no free dict)."""
+
+    # refuse new applications from someone who still owes photos of stamped pages
+    block_on_photo_debt: bool | None = None
+
+
 class OrgPatchIn(Strict):
-    name: str | None = Field(default=None, min_length=2, max_length=100)
+    name: Name | None = Field(default=None, min_length=2, max_length=100)
     # merged into the current settings; a null value removes the key
-    settings: dict[str, SettingValue] | None = None
+    settings: OrgSettingsIn | None = None
 
 
 # ---------------------------------------------------------------- directory: org units
@@ -164,16 +172,16 @@ class UnitOut(BaseModel):
 
 class UnitCreateIn(Strict):
     parent_id: uuid.UUID | None = None  # None: under the root unit
-    name: str = Field(min_length=1, max_length=100)
-    code: str | None = Field(default=None, min_length=1, max_length=60)
+    name: Name = Field(min_length=1, max_length=100)
+    code: Name | None = Field(default=None, min_length=1, max_length=60)
     kind: str = Field(default="department", pattern=UNIT_KINDS)
     sort: int = Field(default=0, ge=-1_000_000, le=1_000_000)
     description: str = Field(default="", max_length=2000)
 
 
 class UnitPatchIn(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    code: str | None = Field(default=None, min_length=1, max_length=60)
+    name: Name | None = Field(default=None, min_length=1, max_length=100)
+    code: Name | None = Field(default=None, min_length=1, max_length=60)
     kind: str | None = Field(default=None, pattern=UNIT_KINDS)
     sort: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
     description: str | None = Field(default=None, max_length=2000)
@@ -184,7 +192,7 @@ class UnitMoveIn(Strict):
 
 
 class SupervisorTitleIn(Strict):
-    title: str = Field(min_length=1, max_length=50)
+    title: Name = Field(min_length=1, max_length=50)
     user_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
 
 
@@ -237,14 +245,14 @@ DATA_SCOPES = r"^(self|unit|unit_and_below|org)$"
 
 
 class RoleCreateIn(Strict):
-    name: str = Field(min_length=1, max_length=50)
+    name: Name = Field(min_length=1, max_length=50)
     description: str = Field(default="", max_length=2000)
     permissions: list[str] = Field(default_factory=list, max_length=200)
     data_scope: str = Field(default="self", pattern=DATA_SCOPES)
 
 
 class RolePatchIn(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=50)
+    name: Name | None = Field(default=None, min_length=1, max_length=50)
     description: str | None = Field(default=None, max_length=2000)
     permissions: list[str] | None = Field(default=None, max_length=200)
     data_scope: str | None = Field(default=None, pattern=DATA_SCOPES)
@@ -284,7 +292,7 @@ class MemberCreatedOut(MemberOut):
 
 
 class MemberCreateIn(Strict):
-    real_name: str = Field(min_length=1, max_length=50)
+    real_name: Name = Field(min_length=1, max_length=50)
     phone: str = Field(max_length=32)
     # for a new account; ignored when the phone already has one (that person is invited)
     password: str | None = Field(default=None, max_length=128)
@@ -293,7 +301,7 @@ class MemberCreateIn(Strict):
 
 
 class MemberPatchIn(Strict):
-    real_name: str | None = Field(default=None, min_length=1, max_length=50)
+    real_name: Name | None = Field(default=None, min_length=1, max_length=50)
     role_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
     unit_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=50)
 
@@ -375,6 +383,6 @@ class ApiKeyCreatedOut(ApiKeyOut):
 
 
 class ApiKeyCreateIn(Strict):
-    name: str = Field(min_length=1, max_length=100)
+    name: Name = Field(min_length=1, max_length=100)
     permissions: list[str] = Field(min_length=1, max_length=100)
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,9 +52,34 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, description="failed logins before lockout")
     lockout_seconds: int = Field(900, description="lockout duration")
     session_ttl_seconds: int = Field(7 * 24 * 3600, description="session lifetime")
-    cookie_secure: bool = Field(False, description="mark the session cookie Secure (HTTPS)")
+    cookie_secure: bool = Field(
+        False, description="mark the session cookie Secure (always on when public_url is https)"
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For "
+        "is believed; empty = none (the peer address is the client)",
+    )
     default_locale: str = Field("zh-CN", description="zh-CN or en")
     run_worker: bool = Field(True, description="run the outbox relay and jobs in-process")
+
+    @model_validator(mode="after")
+    def _https_means_secure_cookies(self) -> Settings:
+        # a console served over https must never send its session cookie in clear
+        if self.https:
+            self.cookie_secure = True
+        self.proxy_networks()  # a malformed address stops the start, not the first request
+        return self
+
+    @property
+    def https(self) -> bool:
+        """The console is served over TLS: HSTS and Secure cookies."""
+        return self.public_url.lower().startswith("https://")
+
+    def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The trusted proxies as networks (a bare address is a /32 or /128)."""
+        parts = (p.strip() for p in self.trusted_proxies.split(","))
+        return tuple(ip_network(p, strict=False) for p in parts if p)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sealhub.platform.i18n import label_table
+from sealhub.platform.types import Instant, Name, StrictModel
 from sealhub.requests.flows import ApproverKind, FlowMode
 from sealhub.requests.policy import AmendmentStatus, RequestStatus, TaskStatus, Urgency
 from sealhub.seals.schemas import SealKind, SealType
@@ -16,8 +17,7 @@ from sealhub.seals.schemas import SealKind, SealType
 Box = Literal["mine", "pending", "decided", "all"]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+Strict = StrictModel  # the one strict input base (platform.types)
 
 
 # ---- flows ----
@@ -43,7 +43,7 @@ class ConditionsIn(Strict):
 
 class ApproverIn(Strict):
     kind: ApproverKind
-    title: str | None = Field(default=None, min_length=1, max_length=50)  # unit_supervisor
+    title: Name | None = Field(default=None, min_length=1, max_length=50)  # unit_supervisor
     role_id: uuid.UUID | None = None  # role, role_in_chain
     user_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)  # users
 
@@ -59,13 +59,13 @@ class ApproverIn(Strict):
 
 
 class StepIn(Strict):
-    name: str = Field(min_length=1, max_length=100)
+    name: Name = Field(min_length=1, max_length=100)
     mode: FlowMode = FlowMode.ANY
     approver: ApproverIn
 
 
 class FlowIn(Strict):
-    name: str = Field(min_length=1, max_length=100)
+    name: Name = Field(min_length=1, max_length=100)
     description: str = Field(default="", max_length=500)
     priority: int = Field(default=0, ge=-1000, le=1000)
     active: bool = True
@@ -158,7 +158,7 @@ class UseOut(BaseModel):
 class PositionIn(Strict):
     """Where to stamp: a point on a page (x, y in PDF points from bottom-left) or a keyword."""
 
-    page: int | None = Field(default=None, ge=1)
+    page: int | None = Field(default=None, ge=1, le=100_000)
     x: float | None = Field(default=None, ge=0, le=100_000)
     y: float | None = Field(default=None, ge=0, le=100_000)
     keyword: str | None = Field(default=None, min_length=1, max_length=100)
@@ -195,11 +195,11 @@ class ItemIn(Strict):
 
 
 class RequestCreate(Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     reason: str = Field(default="", max_length=2000)
     urgency: Urgency = Urgency.NORMAL
-    valid_from: AwareDatetime
-    valid_until: AwareDatetime
+    valid_from: Instant
+    valid_until: Instant
     document_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
     items: list[ItemIn] = Field(min_length=1, max_length=50)
     # one of the applicant's units; their primary unit when absent
@@ -243,8 +243,8 @@ class EndIn(Strict):
 
 
 class WindowIn(Strict):
-    valid_from: AwareDatetime
-    valid_until: AwareDatetime
+    valid_from: Instant
+    valid_until: Instant
 
 
 # ---- applications out ----

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sealhub.platform.i18n import label, label_table
+from sealhub.platform.types import Instant, Name, StrictModel
 from sealhub.seals.policy import SealKind, SealStatus, SealType
 
 __all__ = [
@@ -34,8 +35,7 @@ __all__ = [
 ]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+Strict = StrictModel  # the one strict input base (platform.types)
 
 
 class PageRequest(Protocol):
@@ -56,9 +56,9 @@ class PageRequest(Protocol):
 class SealCreate(Strict):
     kind: SealKind
     type: SealType
-    custom_type_name: str | None = Field(default=None, min_length=1, max_length=50)
-    name: str = Field(min_length=1, max_length=100)
-    code: str = Field(min_length=1, max_length=60)
+    custom_type_name: Name | None = Field(default=None, min_length=1, max_length=50)
+    name: Name = Field(min_length=1, max_length=100)
+    code: Name = Field(min_length=1, max_length=60)
     unit_id: uuid.UUID
     keeper_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
     description: str = Field(default="", max_length=2000)
@@ -68,9 +68,9 @@ class SealUpdate(Strict):
     """Only the fields sent change; kind and status do not change here."""
 
     type: SealType | None = None
-    custom_type_name: str | None = Field(default=None, min_length=1, max_length=50)
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    code: str | None = Field(default=None, min_length=1, max_length=60)
+    custom_type_name: Name | None = Field(default=None, min_length=1, max_length=50)
+    name: Name | None = Field(default=None, min_length=1, max_length=100)
+    code: Name | None = Field(default=None, min_length=1, max_length=60)
     unit_id: uuid.UUID | None = None
     keeper_ids: list[uuid.UUID] | None = Field(default=None, max_length=20)
     description: str | None = Field(default=None, max_length=2000)
@@ -84,7 +84,7 @@ class StatusChangeIn(Strict):
 class HandOutIn(Strict):
     request_id: uuid.UUID
     holder_id: uuid.UUID
-    expected_return_at: AwareDatetime
+    expected_return_at: Instant
     carried_out: bool = False
     note: str = Field(default="", max_length=500)
 
