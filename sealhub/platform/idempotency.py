@@ -5,7 +5,7 @@ reply into that row; all commit together. A twin sent at the same moment meets t
 the key's unique index: PostgreSQL and MariaDB make its INSERT wait for the first
 transaction (SQLite serialises writers the same way), after which it either replays the
 committed reply or, if the first rolled back, takes the key and runs. The wait is bounded:
-past it the twin answers 409 `idempotency.in_progress` with Retry-After.
+past it the twin answers 409 `common.idempotency_in_progress` with Retry-After.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ WAIT_SECONDS = 10  # how long a twin waits for the first request's transaction
 
 
 class IdempotencyInProgress(AppError):
-    code = "idempotency.in_progress"
+    code = "common.idempotency_in_progress"
     status = 409
     zh = "使用同一幂等键的请求仍在处理中，请 {retry_after} 秒后重试"
     en = "A request with this Idempotency-Key is still in progress; retry in {retry_after} s"
