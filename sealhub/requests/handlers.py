@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sealhub.platform import clock, events
+from sealhub.platform import clock, events, jobs
 from sealhub.platform.events import OutboxEvent
 from sealhub.platform.runtime import Runtime
 from sealhub.requests import service
@@ -22,6 +22,7 @@ async def complete_on_return(session: AsyncSession, event: OutboxEvent) -> None:
     await service.seal_returned(session, uuid.UUID(str(org_id)), uuid.UUID(str(request_id)))
 
 
+@jobs.periodic
 async def periodic(runtime: Runtime) -> None:
     """Expire applications whose validity window has closed (run about once a minute)."""
     while True:
