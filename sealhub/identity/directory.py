@@ -412,7 +412,7 @@ async def move_unit(
         after={"parent_id": parent.id},
     )
     # actors cache the subtree of their units
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     return await _one_unit_out(session, unit)
 
 
@@ -769,7 +769,7 @@ async def create_role(
         summary=audit.Summary(f"新建角色 {name}", f"Created role {name}"),
         after=_role_fields(role),
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     return (await _roles_out(session, actor.org_id, [role]))[0]
 
 
@@ -813,7 +813,7 @@ async def update_role(
         before=before,
         after=_role_fields(role),
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     return (await _roles_out(session, actor.org_id, [role]))[0]
 
 
@@ -840,7 +840,7 @@ async def delete_role(
         summary=audit.Summary(f"删除角色 {before['name']}", f"Deleted role {before['name']}"),
         before=before,
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
 
 
 # ================================================================ members
@@ -1241,7 +1241,7 @@ async def create_member(
             password = temp = temporary_password()
         password_hash = (await _hash_many([password]))[0]
     member = await _add_member(session, actor, plan, password_hash=password_hash)
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     out = await _member_out(session, member)
     return schemas.MemberCreatedOut(**out.model_dump(), temporary_password=temp)
 
@@ -1288,7 +1288,7 @@ async def update_member(
         before=before,
         after=after,
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     return await _member_out(session, member)
 
 
@@ -1320,7 +1320,7 @@ async def change_member_status(
         before={"status": before},
         after={"status": member.status},
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     return await _member_out(session, member)
 
 
@@ -1380,7 +1380,7 @@ async def delete_member(
         summary=audit.Summary(f"删除人员 {member.real_name}", f"Deleted member {member.real_name}"),
         before=before,
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
 
 
 async def reset_member_password(
@@ -1570,7 +1570,7 @@ async def import_members(
         ),
         after={"created": len(created), "failed": [p.model_dump() for p in problems]},
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     return schemas.ImportOut(created=created, errors=problems)
 
 
