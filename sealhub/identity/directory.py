@@ -1004,39 +1004,13 @@ async def get_member(
 async def _roles_by_ids(
     session: AsyncSession, actor: Actor, role_ids: Sequence[uuid.UUID]
 ) -> list[Role]:
-    wanted = list(dict.fromkeys(role_ids))
-    if not wanted:
-        return []
-    found = {
-        r.id: r
-        for r in (
-            await session.execute(
-                RoleRepository(session, actor).tenant().where(Role.id.in_(wanted))
-            )
-        ).scalars()
-    }
-    if len(found) != len(wanted):
-        raise errors.RoleNotFound()
-    return [found[r] for r in wanted]
+    return await RoleRepository(session, actor).get_many(role_ids, scoped=False)
 
 
 async def _units_by_ids(
     session: AsyncSession, actor: Actor, unit_ids: Sequence[uuid.UUID]
 ) -> list[OrgUnit]:
-    wanted = list(dict.fromkeys(unit_ids))
-    if not wanted:
-        return []
-    found = {
-        u.id: u
-        for u in (
-            await session.execute(
-                UnitRepository(session, actor).tenant().where(OrgUnit.id.in_(wanted))
-            )
-        ).scalars()
-    }
-    if len(found) != len(wanted):
-        raise errors.UnitNotFound()
-    return [found[u] for u in wanted]
+    return await UnitRepository(session, actor).get_many(unit_ids, scoped=False)
 
 
 async def _replace_links(

@@ -17,6 +17,7 @@ from sealhub.identity import service as identity_service
 from sealhub.platform import audit, clock, events
 from sealhub.platform.actor import Actor, DataScope, SystemActor
 from sealhub.platform.db import appends
+from sealhub.platform.db.repository import page
 from sealhub.platform.errors import Forbidden
 from sealhub.platform.ids import new_id
 from sealhub.requests import flows as engine
@@ -66,7 +67,6 @@ from sealhub.requests.repository import (
     RequestRepository,
     due_for_expiry,
     next_request_seq,
-    page,
     request_numbers,
 )
 from sealhub.requests.schemas import (
