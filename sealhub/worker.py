@@ -26,11 +26,13 @@ _BOOTED = "worker.booted"
 
 
 async def boot(runtime: Runtime, packages: Iterable[str] | None = None) -> None:
-    """For every process that enqueues or runs jobs: load each context's handlers and jobs
-    (an import failure raises: a handler that did not load would lose its events), bind the
-    jobs to the broker and start it. Runs once per runtime."""
+    """For every process that enqueues or runs jobs: load each context's tables, handlers
+    and jobs (an import failure raises: a handler that did not load would lose its events),
+    bind the jobs to the broker and start it. Runs once per runtime."""
     if runtime.extras.get(_BOOTED):
         return
+    # every table, so foreign keys to another context's tables resolve in this process
+    contexts.load_models(packages)
     contexts.load_handlers_and_jobs(packages)
     jobs.bind(runtime)
     await runtime.broker.startup()

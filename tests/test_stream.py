@@ -88,13 +88,20 @@ class Listener:
 
     def about(self, request_id: str) -> list[str]:
         return [
-            e["name"]
+            _named(e["name"])
             for e in self.events
-            if e["name"].startswith("requests.") and e["payload"].get("request_id") == request_id
+            if _named(e["name"]).startswith("request.")
+            and e["payload"].get("request_id") == request_id
         ]
 
     def names(self) -> set[str]:
-        return {e["name"] for e in self.events}
+        return {_named(e["name"]) for e in self.events}
+
+
+def _named(name: str) -> str:
+    """Event names as ADR 0001 spells them (`request.approved`, not `requests.approved`)."""
+    resource, _, word = name.partition(".")
+    return f"{resource.removesuffix('s')}.{word}"
 
 
 async def _until(condition: Any, app: FastAPI, seconds: float = 10) -> None:
@@ -170,20 +177,20 @@ async def test_a_self_scope_employee_does_not_receive_others_request_events(app,
         )
         await _until(
             lambda: (
-                "requests.approved" in boss.about(req["id"])
-                and "requests.approved" in own.about(req["id"])
-                and "seals.handed_out" in boss.names()
-                and "seals.handed_out" in outsider.names()
+                "request.approved" in boss.about(req["id"])
+                and "request.approved" in own.about(req["id"])
+                and "seal.handed_out" in boss.names()
+                and "seal.handed_out" in outsider.names()
             ),
             app,
         )
         await asyncio.sleep(0.2)  # anything else in flight arrives now
 
-    assert {"requests.submitted", "requests.approved"} <= set(boss.about(req["id"]))
-    assert {"requests.submitted", "requests.approved"} <= set(own.about(req["id"]))
+    assert {"request.submitted", "request.approved"} <= set(boss.about(req["id"]))
+    assert {"request.submitted", "request.approved"} <= set(own.about(req["id"]))
     # self scope: neither someone else's application nor a seal it does not keep
     assert other.events == [], other.events
     # IT: seal.read on the whole organisation, but no request.read
     assert outsider.about(req["id"]) == []
-    assert "seals.handed_out" in outsider.names()
+    assert "seal.handed_out" in outsider.names()
     assert all(e["org_id"] == admin.org_id for e in boss.events)

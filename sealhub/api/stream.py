@@ -76,6 +76,10 @@ def _holding(permission: str) -> Check:
 # event name (or prefix ending in ".") -> the payload field naming what it is about, and
 # who may receive it; the first match decides
 RULES: tuple[tuple[str, str | None, Check], ...] = (
+    ("request.", "request_id", _request_readable),
+    ("seal.", "seal_id", _seal_readable),
+    ("member.join_requested", None, _holding("member.manage")),
+    # the names before ADR 0001 (one naming scheme); remove once no event carries them
     ("requests.", "request_id", _request_readable),
     ("seals.", "seal_id", _seal_readable),
     ("identity.join_requested", None, _holding("member.manage")),

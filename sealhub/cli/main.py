@@ -102,6 +102,7 @@ def worker() -> None:
 
 
 async def _run_worker() -> None:
+    import logging
     import signal
 
     from sealhub import worker as worker_
@@ -117,7 +118,7 @@ async def _run_worker() -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         running = await worker_.start(runtime)
-        typer.echo("worker started", err=True)
+        logging.getLogger("sealhub.worker").info("worker started")
         await stop.wait()
         await running.stop()
     finally:
