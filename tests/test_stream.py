@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from sealhub import worker
 from sealhub.platform import clock
-from tests.builders import Api, add_member, create_unit, register_org
+from tests.builders import Api, add_member, create_unit, register_org, role_ids
 from tests.storage.samples import reportlab_pdf
 
 
@@ -194,3 +194,65 @@ async def test_a_self_scope_employee_does_not_receive_others_request_events(app,
     assert outsider.about(req["id"]) == []
     assert "seal.handed_out" in outsider.names()
     assert all(e["org_id"] == admin.org_id for e in boss.events)
+
+
+async def _apply(applicant: Api, seal_id: str) -> dict[str, Any]:
+    doc = (
+        await applicant.call(
+            "POST",
+            "/api/v1/documents",
+            expect=201,
+            files={"file": ("a.pdf", reportlab_pdf(1), "application/pdf")},
+        )
+    ).json()
+    now = clock.now()
+    created: dict[str, Any] = await applicant.post(
+        "/api/v1/requests",
+        json={
+            "name": "合同盖章",
+            "valid_from": now.isoformat(),
+            "valid_until": (now + timedelta(days=3)).isoformat(),
+            "document_ids": [doc["id"]],
+            "items": [{"seal_id": seal_id, "presses": 1}],
+            "submit": True,
+        },
+    )
+    return created
+
+
+async def test_a_reader_losing_request_read_stops_receiving_while_connected(app, client):
+    admin = await register_org(client, app)
+    unit = await create_unit(admin, "财务部")
+    keeper = await add_member(admin, name="李管章", roles=["keeper"], unit_ids=[unit["id"]])
+    applicant = await add_member(admin, name="王员工", roles=["employee"], unit_ids=[unit["id"]])
+    reader = await add_member(admin, name="孙审批", roles=["approver"], unit_ids=[unit["id"]])
+    seal = await admin.post(
+        "/api/v1/seals",
+        json={
+            "kind": "physical",
+            "type": "finance",
+            "name": "财务章",
+            "code": "CW-1",
+            "unit_id": unit["id"],
+            "keeper_ids": [keeper.user_id],
+        },
+    )
+    await admin.post(
+        "/api/v1/flows",
+        json={
+            "name": "管章人审批",
+            "steps": [{"name": "管章人", "mode": "any", "approver": {"kind": "seal_keeper"}}],
+        },
+    )
+    employee_role = (await role_ids(admin, ["employee"]))[0]
+
+    async with Listener(app, reader) as listening, Listener(app, admin) as boss:
+        first = await _apply(applicant, seal["id"])
+        await _until(lambda: "request.submitted" in listening.about(first["id"]), app)
+        # request.read in its unit's scope is taken away while the stream stays open
+        await admin.patch(f"/api/v1/members/{reader.member_id}", json={"role_ids": [employee_role]})
+        second = await _apply(applicant, seal["id"])
+        await _until(lambda: "request.submitted" in boss.about(second["id"]), app)
+        await asyncio.sleep(0.2)
+
+    assert listening.about(second["id"]) == []
