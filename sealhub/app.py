@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import importlib
@@ -19,12 +18,10 @@ from sealhub.api import problems
 from sealhub.api.middleware import Edge
 from sealhub.identity import service as identity_service
 from sealhub.identity.sms import make_sms
-from sealhub.platform import jobs, logs, maintenance
+from sealhub.platform import logs
 from sealhub.platform.runtime import Runtime, build_platform
 from sealhub.platform.settings import Settings, get_settings
-from sealhub.requests import handlers as requests_handlers
 from sealhub.storage.backends import make_backend
-from sealhub.worker import run_relay
 
 log = logging.getLogger("sealhub")
 STATIC = Path(__file__).parent / "api" / "static"
@@ -43,10 +40,6 @@ API_MODULES = (
     "dashboard",
     "stream",
 )
-# context modules whose import registers event handlers
-HANDLER_MODULES = ("sealhub.requests.handlers",)
-_ = maintenance  # registers its jobs
-worker.periodic(requests_handlers.periodic)
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -66,21 +59,20 @@ def build_runtime(settings: Settings) -> Runtime:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logs.configure(settings.log_level, settings.log_json)
-    for name in HANDLER_MODULES:
-        with contextlib.suppress(ModuleNotFoundError):
-            importlib.import_module(name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings)
         app.state.runtime = runtime
-        stop = asyncio.Event()
-        relay = consumer = None
-        jobs.bind(runtime.broker, runtime)
-        await runtime.broker.startup()
-        if settings.run_worker:
-            relay = asyncio.create_task(run_relay(runtime, stop))
-            consumer = jobs.start_consumer(runtime.broker)
+        running: worker.Worker | None = None
+        try:
+            # the API enqueues jobs even when the worker runs elsewhere: boot either way
+            await worker.boot(runtime)
+            if settings.run_worker:
+                running = await worker.start(runtime)
+        except BaseException:
+            await runtime.close()
+            raise
         # start-up objects (modules, models, routes) never die: keep the collector off them,
         # and collect the young generation less often (a request allocates thousands)
         gc.collect()
@@ -89,11 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            stop.set()
-            if relay is not None:
-                await relay
-            await jobs.stop_consumer(consumer)
-            await runtime.broker.shutdown()
+            if running is not None:
+                await running.stop()
             await runtime.close()
 
     app = FastAPI(

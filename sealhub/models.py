@@ -1,27 +1,15 @@
-"""Imports every context's tables so Alembic and tests see the whole schema."""
+"""The model registry: every context's tables (from the contexts list) for Alembic and tests.
+
+The one module besides a context itself that may import that context's `models`."""
 
 from __future__ import annotations
 
-import importlib
+from sqlalchemy import MetaData
 
+from sealhub import contexts
 from sealhub.platform.db.base import Base
 
-MODEL_MODULES = (
-    "sealhub.platform.events",
-    "sealhub.platform.audit",
-    "sealhub.platform.idempotency",
-    "sealhub.identity.models",
-    "sealhub.storage.models",
-    "sealhub.seals.models",
-    "sealhub.requests.models",
-)
 
-
-def metadata() -> object:
-    for name in MODEL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+def metadata() -> MetaData:
+    contexts.load_models()
     return Base.metadata

@@ -1,8 +1,9 @@
-"""The outbox relay: delivers domain events to handlers, then onto the cache bus.
+"""The worker: outbox relay, job consumer and periodic tasks, started in one place.
 
-Runs inside the server by default (`SEALHUB_RUN_WORKER=true`) or as its own process
-(`sealhub worker`). Several relays may run at once: rows are claimed with
-SKIP LOCKED on PostgreSQL and MariaDB, and handlers are idempotent anyway.
+`start(runtime)` runs inside the server (`SEALHUB_RUN_WORKER=true`, the default) or as its
+own process (`sealhub worker`): the same code either way. Several workers may run at once:
+outbox rows are claimed with SKIP LOCKED on PostgreSQL and MariaDB, jobs are shared through
+the broker, and handlers and jobs are idempotent anyway.
 """
 
 from __future__ import annotations
@@ -10,13 +11,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from sealhub import contexts
 from sealhub.platform import clock, events, jobs
 from sealhub.platform.db import appends
 from sealhub.platform.runtime import Runtime
 
 log = logging.getLogger("sealhub.worker")
+
+PERIODIC_SECONDS = 60.0
+_BOOTED = "worker.booted"
+
+
+async def boot(runtime: Runtime, packages: Iterable[str] | None = None) -> None:
+    """For every process that enqueues or runs jobs: load each context's tables, handlers
+    and jobs (an import failure raises: a handler that did not load would lose its events),
+    bind the jobs to the broker and start it. Runs once per runtime."""
+    if runtime.extras.get(_BOOTED):
+        return
+    # every table, so foreign keys to another context's tables resolve in this process
+    contexts.load_models(packages)
+    contexts.load_handlers_and_jobs(packages)
+    jobs.bind(runtime)
+    await runtime.broker.startup()
+    runtime.extras[_BOOTED] = True
 
 
 async def relay_once(runtime: Runtime, limit: int = 100) -> int:
@@ -26,6 +46,13 @@ async def relay_once(runtime: Runtime, limit: int = 100) -> int:
         batch = await events.pending(session, limit)
         for event in batch:
             handlers = events.handlers_for(event.name)
+            if not handlers and not events.known(event.name):
+                # no context declares it: a typo or a context that did not load; keep it
+                # undelivered and visible rather than drop it
+                event.attempts += 1
+                event.last_error = f"undeclared event {event.name!r}"
+                log.error("undeclared event left undelivered", extra={"event": event.name})
+                continue
             try:
                 if handlers:  # a savepoint only where a handler can fail (two round trips)
                     async with appends.savepoint(session):
@@ -46,31 +73,17 @@ async def relay_once(runtime: Runtime, limit: int = 100) -> int:
     return delivered
 
 
-PERIODIC_SECONDS = 60.0
-_PERIODIC: list[Callable[[Runtime], Awaitable[None]]] = []
-
-
-def periodic(fn: Callable[[Runtime], Awaitable[None]]) -> Callable[[Runtime], Awaitable[None]]:
-    """Run `fn(runtime)` about once a minute beside the relay (expiry sweeps...)."""
-    _PERIODIC.append(fn)
-    return fn
-
-
 async def run_periodic(runtime: Runtime) -> None:
-    for fn in list(_PERIODIC):
+    """Every periodic task once; one failing does not stop the others."""
+    for fn in jobs.periodic_tasks():
         try:
             await fn(runtime)
         except Exception:
             log.exception("periodic task failed", extra={"task": fn.__qualname__})
 
 
-async def run_relay(runtime: Runtime, stop: asyncio.Event, interval: float = 0.5) -> None:
-    loop = asyncio.get_running_loop()
-    next_periodic = loop.time()
+async def _relay_loop(runtime: Runtime, stop: asyncio.Event, interval: float) -> None:
     while not stop.is_set():
-        if loop.time() >= next_periodic:
-            next_periodic = loop.time() + PERIODIC_SECONDS
-            await run_periodic(runtime)
         try:
             count = await relay_once(runtime)
         except Exception:
@@ -81,8 +94,49 @@ async def run_relay(runtime: Runtime, stop: asyncio.Event, interval: float = 0.5
                 await asyncio.wait_for(stop.wait(), interval)
 
 
-@periodic
-async def _purge(runtime: Runtime) -> None:
-    # hourly is plenty; enqueued so a dedicated worker process takes it in production
-    if int(clock.now().timestamp()) // 60 % 60 == 0:
-        await jobs.enqueue(runtime, "platform.purge")
+async def _periodic_loop(runtime: Runtime, stop: asyncio.Event, every: float) -> None:
+    while not stop.is_set():
+        await run_periodic(runtime)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+
+
+@dataclass
+class Worker:
+    """A running worker; `await worker.stop()` ends it."""
+
+    runtime: Runtime
+    stopping: asyncio.Event
+    loops: list[asyncio.Task[None]] = field(default_factory=list)
+    consumer: asyncio.Task[None] | None = None
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        for task in self.loops:
+            await task
+        await jobs.stop_consumer(self.consumer)
+
+
+async def start(
+    runtime: Runtime,
+    *,
+    packages: Iterable[str] | None = None,
+    relay: bool = True,
+    consume: bool = True,
+    periodic: bool = True,
+    interval: float = 0.5,
+    periodic_seconds: float = PERIODIC_SECONDS,
+) -> Worker:
+    """Boot (see `boot`), then run the outbox relay, the job consumer (a remote broker's
+    queue; the in-memory broker runs jobs where they are sent) and the periodic tasks."""
+    await boot(runtime, packages)
+    worker = Worker(runtime, asyncio.Event())
+    if relay:
+        worker.loops.append(asyncio.create_task(_relay_loop(runtime, worker.stopping, interval)))
+    if periodic:
+        worker.loops.append(
+            asyncio.create_task(_periodic_loop(runtime, worker.stopping, periodic_seconds))
+        )
+    if consume:
+        worker.consumer = jobs.start_consumer(runtime.broker)
+    return worker

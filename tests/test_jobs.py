@@ -13,6 +13,7 @@ from sealhub.app import build_runtime
 from sealhub.platform import clock, idempotency, jobs
 from sealhub.platform.db import migrate
 from sealhub.platform.jobs import job
+from sealhub.platform.runtime import make_broker
 from tests.conftest import make_settings
 
 _seen: list[str] = []
@@ -41,7 +42,7 @@ def sqlite_url(tmp_path):
 
 async def test_memory_broker_runs_job(sqlite_url, tmp_path):
     runtime = build_runtime(make_settings(sqlite_url, tmp_path))
-    jobs.bind(runtime.broker, runtime)
+    jobs.bind(runtime)
     await runtime.broker.startup()
     try:
         await jobs.enqueue(runtime, "tests.remember", value="mem")
@@ -61,10 +62,10 @@ async def test_redis_broker_delivers_to_consumer(sqlite_url, tmp_path):
     producer = build_runtime(settings)
     consumer_rt = build_runtime(settings)
     queue = f"sealhub-test-{uuid.uuid4().hex[:8]}"
-    producer.broker = jobs.make_broker(settings.jobs_url, queue)
-    consumer_rt.broker = jobs.make_broker(settings.jobs_url, queue)
+    producer.broker = make_broker(settings.jobs_url, queue)
+    consumer_rt.broker = make_broker(settings.jobs_url, queue)
     for rt in (producer, consumer_rt):
-        jobs.bind(rt.broker, rt)
+        jobs.bind(rt)
         await rt.broker.startup()
     consumer = jobs.start_consumer(consumer_rt.broker)
     assert consumer is not None

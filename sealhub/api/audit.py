@@ -12,12 +12,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
 
 from sealhub.api.common import Page, api_router
 from sealhub.api.deps import Db, PagingDep, Require
 from sealhub.platform import audit
 from sealhub.platform.actor import Actor
+from sealhub.platform.db.repository import page
 from sealhub.platform.types import Instant
 
 router = api_router(tags=["audit"])
@@ -80,11 +80,10 @@ Filters = Annotated[AuditFilters, Depends(filters)]
 async def list_audit(session: Db, actor: Auditor, paging: PagingDep, f: Filters) -> Page[AuditOut]:
     """Search the organisation's audit trail, newest first."""
     stmt = audit.query(actor.org_id, **f.model_dump())
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = (await session.execute(stmt.offset(paging.offset).limit(paging.page_size))).scalars()
+    rows, total = await page(session, stmt, (), paging.offset, paging.page_size)
     return Page(
         items=[_out(r, actor.locale) for r in rows],
-        total=total or 0,
+        total=total,
         page=paging.page,
         page_size=paging.page_size,
     )

@@ -106,23 +106,12 @@ def permissions_markdown(app: FastAPI) -> str:
     return "\n".join(lines) + "\n"
 
 
-ERROR_MODULES = (
-    "sealhub.platform.errors",
-    "sealhub.identity.errors",
-    "sealhub.storage.errors",
-    "sealhub.seals.errors",
-    "sealhub.requests.errors",
-)
-
-
 def errors_markdown() -> str:
     """docs/api.md: conventions and every problem code with its status and texts."""
-    import importlib
-
+    from sealhub import contexts
     from sealhub.platform.errors import CATALOGUE
 
-    for name in ERROR_MODULES:
-        importlib.import_module(name)
+    contexts.modules("errors")  # importing them registers their codes
     lines = [
         "# API conventions and error codes",
         "",

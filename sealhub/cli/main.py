@@ -99,10 +99,32 @@ def demo(
 
 @app.command()
 def worker() -> None:
-    """Run the outbox relay as its own process."""
-    from sealhub.cli.seed import run_worker
+    """Run the worker (outbox relay, jobs, periodic tasks) as its own process."""
+    asyncio.run(_run_worker())
 
-    asyncio.run(run_worker())
+
+async def _run_worker() -> None:
+    import logging
+    import signal
+
+    from sealhub import worker as worker_
+    from sealhub.app import build_runtime
+    from sealhub.platform import logs
+
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_json)
+    runtime = build_runtime(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        running = await worker_.start(runtime)
+        logging.getLogger("sealhub.worker").info("worker started")
+        await stop.wait()
+        await running.stop()
+    finally:
+        await runtime.close()
 
 
 if __name__ == "__main__":

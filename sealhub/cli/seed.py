@@ -1,9 +1,6 @@
-"""Operator tasks behind the CLI: first admin, demo data, standalone worker."""
+"""Operator tasks behind the CLI: first admin, demo data."""
 
 from __future__ import annotations
-
-import asyncio
-import signal
 
 from sealhub.identity import service as identity
 from sealhub.platform.settings import get_settings
@@ -27,18 +24,3 @@ async def seed_demo(*, force: bool = False) -> tuple[bool, list[tuple[str, str, 
     from sealhub.cli.demo import seed
 
     return await seed(force=force)
-
-
-async def run_worker() -> None:
-    from sealhub.app import build_runtime
-    from sealhub.worker import run_relay
-
-    runtime = build_runtime(get_settings())
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await run_relay(runtime, stop)
-    finally:
-        await runtime.close()

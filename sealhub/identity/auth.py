@@ -36,6 +36,7 @@ from sealhub.identity.permissions import BUILTIN_ROLES
 from sealhub.platform import audit, clock, events, ids
 from sealhub.platform.actor import Actor, DataScope, SystemActor
 from sealhub.platform.cache import hit
+from sealhub.platform.db import aftercommit
 from sealhub.platform.errors import RateLimited, Unauthenticated
 from sealhub.platform.runtime import Runtime
 
@@ -708,12 +709,14 @@ async def authenticate(session: AsyncSession, runtime: Runtime, token: str) -> A
     if sess is None or sess.revoked_at is not None or clock.aware(sess.expires_at) <= now:
         raise Unauthenticated()
     actor_or_none = None
+    epoch = b"0"
     if sess.org_id is not None:
+        # the version before the rows: a change committed meanwhile leaves this entry stale
+        epoch = await runtime.cache.get(f"authz:{sess.org_id}") or b"0"
         actor_or_none = await build_actor(session, sess.user_id, sess.org_id)
     if actor_or_none is None:
         return Authenticated(None, sess.user_id, sess.csrf_token, token_hash)
     actor = Actor(**{**actor_or_none.__dict__, "session_id": sess.id})
-    epoch = await runtime.cache.get(f"authz:{actor.org_id}") or b"0"
     await runtime.cache.set(
         f"actor:{token_hash}",
         epoch + b"|" + _actor_to_bytes(actor, sess.id, sess.csrf_token),
@@ -722,9 +725,10 @@ async def authenticate(session: AsyncSession, runtime: Runtime, token: str) -> A
     return Authenticated(actor, sess.user_id, sess.csrf_token, token_hash)
 
 
-async def invalidate_org(runtime: Runtime, org_id: uuid.UUID) -> None:
-    """Roles or memberships changed: every cached actor of the org is stale."""
-    await runtime.cache.set(f"authz:{org_id}", ids.token(8).encode())
+def invalidate_org(session: AsyncSession, runtime: Runtime, org_id: uuid.UUID) -> None:
+    """Roles or memberships changed: every cached actor of the org is stale once this
+    transaction commits (before it, a concurrent check would cache the old rows anew)."""
+    aftercommit.call(session, lambda: runtime.cache.set(f"authz:{org_id}", ids.token(8).encode()))
 
 
 async def _authenticate_api_key(

@@ -224,5 +224,5 @@ async def import_members(
             "failed": [p.model_dump() for p in problems],
         },
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     return schemas.ImportOut(created=created, errors=problems, invited=invited)

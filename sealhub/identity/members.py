@@ -186,39 +186,13 @@ async def get_member(
 async def _roles_by_ids(
     session: AsyncSession, actor: Actor, role_ids: Sequence[uuid.UUID]
 ) -> list[Role]:
-    wanted = list(dict.fromkeys(role_ids))
-    if not wanted:
-        return []
-    found = {
-        r.id: r
-        for r in (
-            await session.execute(
-                RoleRepository(session, actor).tenant().where(Role.id.in_(wanted))
-            )
-        ).scalars()
-    }
-    if len(found) != len(wanted):
-        raise errors.RoleNotFound()
-    return [found[r] for r in wanted]
+    return await RoleRepository(session, actor).get_many(role_ids, scoped=False)
 
 
 async def _units_by_ids(
     session: AsyncSession, actor: Actor, unit_ids: Sequence[uuid.UUID]
 ) -> list[OrgUnit]:
-    wanted = list(dict.fromkeys(unit_ids))
-    if not wanted:
-        return []
-    found = {
-        u.id: u
-        for u in (
-            await session.execute(
-                UnitRepository(session, actor).tenant().where(OrgUnit.id.in_(wanted))
-            )
-        ).scalars()
-    }
-    if len(found) != len(wanted):
-        raise errors.UnitNotFound()
-    return [found[u] for u in wanted]
+    return await UnitRepository(session, actor).get_many(unit_ids, scoped=False)
 
 
 async def _replace_links(
@@ -401,7 +375,7 @@ async def create_member(
         password = temp = common.temporary_password()
     password_hash = (await common.hash_many([password]))[0]
     member = await add_member(session, actor, plan, password_hash=password_hash)
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     out = await _member_out(session, member)
     return schemas.MemberCreatedOut(**out.model_dump(), temporary_password=temp)
 
@@ -449,7 +423,7 @@ async def update_member(
         before=before,
         after=after,
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     return await _member_out(session, member)
 
 
@@ -482,7 +456,7 @@ async def change_member_status(
         before={"status": before},
         after={"status": member.status},
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     return await _member_out(session, member)
 
 
@@ -539,7 +513,7 @@ async def delete_member(
         summary=audit.Summary(f"删除人员 {member.real_name}", f"Deleted member {member.real_name}"),
         before=before,
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
 
 
 async def reset_member_password(
@@ -638,5 +612,5 @@ async def _accept(
     await session.refresh(inv)
     inv.membership_id = member.id
     await session.flush()
-    await auth.invalidate_org(runtime, inv.org_id)
+    auth.invalidate_org(session, runtime, inv.org_id)
     return await invitations.invitation_out(session, inv)

@@ -157,7 +157,7 @@ async def create_role(
         summary=audit.Summary(f"新建角色 {name}", f"Created role {name}"),
         after=_role_fields(role),
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     return (await _roles_out(session, actor, [role]))[0]
 
 
@@ -202,7 +202,7 @@ async def update_role(
         before=before,
         after=_role_fields(role),
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     return (await _roles_out(session, actor, [role]))[0]
 
 
@@ -229,4 +229,4 @@ async def delete_role(
         summary=audit.Summary(f"删除角色 {before['name']}", f"Deleted role {before['name']}"),
         before=before,
     )
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sealhub.identity.models import MemberStatus
+from sealhub.platform.actor import DataScope
+from sealhub.platform.i18n import label_table
 from sealhub.platform.types import Instant, Name, StrictModel
 
 Strict = StrictModel  # the one strict input base (platform.types)
@@ -386,3 +390,24 @@ class ApiKeyCreateIn(Strict):
     name: Name = Field(min_length=1, max_length=100)
     permissions: list[str] = Field(min_length=1, max_length=100)
     expires_at: Instant | None = None
+
+
+def enum_labels() -> dict[str, list[dict[str, Any]]]:
+    """Member statuses and data scopes with zh/en labels and tag colours."""
+    return {
+        "member_status": label_table(
+            {
+                MemberStatus.ACTIVE: ("正常", "Active", "success"),
+                MemberStatus.PENDING: ("待审核", "Pending", "warning"),
+                MemberStatus.DISABLED: ("已停用", "Disabled", "info"),
+            }
+        ),
+        "data_scope": label_table(
+            {
+                DataScope.SELF: ("仅本人", "Self only", "info"),
+                DataScope.UNIT: ("本部门", "Own unit", "primary"),
+                DataScope.UNIT_AND_BELOW: ("本部门及下级", "Unit and below", "warning"),
+                DataScope.ORG: ("全组织", "Whole organisation", "danger"),
+            }
+        ),
+    }

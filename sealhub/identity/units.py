@@ -289,7 +289,7 @@ async def move_unit(
         after={"parent_id": parent.id},
     )
     # actors cache the subtree of their units
-    await auth.invalidate_org(runtime, actor.org_id)
+    auth.invalidate_org(session, runtime, actor.org_id)
     return await _one_unit_out(session, unit)
 
 

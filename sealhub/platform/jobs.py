@@ -1,7 +1,9 @@
 """Background jobs on taskiq: in-memory broker by default, Redis streams in production.
 
-Jobs are named `<context>.<verb>`, registered with `@job(...)` at import time and bound
-to the runtime's broker at start-up; like event handlers they must be idempotent.
+Jobs are named `<context>.<verb>`, declared with `@job(...)` in `<ctx>/jobs.py` (or
+`tasks.py`), found from the contexts list and bound to the runtime's broker at start-up;
+like event handlers they must be idempotent. Periodic tasks (`@periodic`) run about once a
+minute in the worker.
 
     @job("platform.purge")
     async def purge(runtime: Runtime, older_than_hours: int = 24) -> int: ...
@@ -15,17 +17,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from taskiq import AsyncBroker, InMemoryBroker
 
-if TYPE_CHECKING:
-    from sealhub.platform.runtime import Runtime
+from sealhub.platform.runtime import Runtime
 
 log = logging.getLogger("sealhub.jobs")
 
 JobFn = Callable[..., Awaitable[Any]]
+PeriodicFn = Callable[[Runtime], Awaitable[None]]
 _JOBS: dict[str, JobFn] = {}
+_PERIODIC: list[PeriodicFn] = []
 
 
 def job(name: str) -> Callable[[JobFn], JobFn]:
@@ -38,23 +41,23 @@ def job(name: str) -> Callable[[JobFn], JobFn]:
     return register
 
 
+def periodic(fn: PeriodicFn) -> PeriodicFn:
+    """Run `fn(runtime)` about once a minute in the worker (expiry sweeps...)."""
+    if fn not in _PERIODIC:
+        _PERIODIC.append(fn)
+    return fn
+
+
 def registered() -> dict[str, JobFn]:
     return dict(_JOBS)
 
 
-def make_broker(url: str, queue: str = "sealhub") -> AsyncBroker:
-    if url.startswith("memory://"):
-        return InMemoryBroker(max_stored_results=1000, await_inplace=False)
-    if url.startswith(("redis://", "rediss://")):
-        from taskiq_redis import RedisStreamBroker
-
-        broker: AsyncBroker = RedisStreamBroker(url=url, queue_name=queue)
-        return broker
-    raise ValueError(f"unsupported jobs URL: {url}")
+def periodic_tasks() -> list[PeriodicFn]:
+    return list(_PERIODIC)
 
 
-def bind(broker: AsyncBroker, runtime: Runtime) -> None:
-    """Register every declared job with the broker, closing over the runtime."""
+def bind(runtime: Runtime) -> None:
+    """Register every declared job with the runtime's broker, closing over the runtime."""
     for name, fn in _JOBS.items():
 
         def make(f: JobFn) -> Callable[..., Awaitable[Any]]:
@@ -63,7 +66,7 @@ def bind(broker: AsyncBroker, runtime: Runtime) -> None:
 
             return run
 
-        broker.register_task(make(fn), task_name=name)
+        runtime.broker.register_task(make(fn), task_name=name)
 
 
 async def enqueue(runtime: Runtime, name: str, **kwargs: Any) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from sealhub.platform import clock
 from sealhub.platform.events import OutboxEvent
 from sealhub.platform.idempotency import IdempotentReply
-from sealhub.platform.jobs import job
+from sealhub.platform.jobs import enqueue, job, periodic
 from sealhub.platform.runtime import Runtime
 
 
@@ -30,3 +30,10 @@ async def purge(runtime: Runtime, replies_hours: int = 24, events_days: int = 30
             )
         )
     return int(getattr(a, "rowcount", 0) or 0) + int(getattr(b, "rowcount", 0) or 0)
+
+
+@periodic
+async def purge_hourly(runtime: Runtime) -> None:
+    """Enqueue the purge once an hour, so a dedicated worker process takes it in production."""
+    if int(clock.now().timestamp()) // 60 % 60 == 0:
+        await enqueue(runtime, "platform.purge")

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from taskiq import AsyncBroker
+from taskiq import AsyncBroker, InMemoryBroker
 
 from sealhub.platform.cache import Cache, make_cache
 from sealhub.platform.crypto import Envelope, load_master_key
 from sealhub.platform.db.engine import Database
-from sealhub.platform.jobs import make_broker
 from sealhub.platform.ports import BlobStore, SmsSender
 from sealhub.platform.settings import Settings
 
@@ -35,9 +34,22 @@ class Runtime:
             yield session
 
     async def close(self) -> None:
+        await self.broker.shutdown()
         await self.blobs.close()
         await self.cache.close()
         await self.db.dispose()
+
+
+def make_broker(url: str, queue: str = "sealhub") -> AsyncBroker:
+    """The job queue: taskiq's in-memory broker, or Redis streams shared by every process."""
+    if url.startswith("memory://"):
+        return InMemoryBroker(max_stored_results=1000, await_inplace=False)
+    if url.startswith(("redis://", "rediss://")):
+        from taskiq_redis import RedisStreamBroker
+
+        broker: AsyncBroker = RedisStreamBroker(url=url, queue_name=queue)
+        return broker
+    raise ValueError(f"unsupported jobs URL: {url}")
 
 
 def build_platform(settings: Settings) -> tuple[Database, Cache, Envelope, AsyncBroker]:
@@ -50,5 +62,6 @@ def build_platform(settings: Settings) -> tuple[Database, Cache, Envelope, Async
     )
     cache = make_cache(settings.cache_url, settings.cache_prefix)
     envelope = Envelope(load_master_key(settings.master_key, settings.data_dir))
-    broker = make_broker(settings.jobs_url)
+    # the cache prefix keeps deployments sharing one Redis apart; their job queues too
+    broker = make_broker(settings.jobs_url, settings.cache_prefix + "jobs")
     return db, cache, envelope, broker

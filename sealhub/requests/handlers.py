@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sealhub.platform import clock, events
+from sealhub.platform import clock, events, jobs
 from sealhub.platform.runtime import Runtime
 from sealhub.requests import service
 from sealhub.seals.events import Returned
@@ -17,6 +17,7 @@ async def complete_on_return(session: AsyncSession, event: Returned) -> None:
         await service.seal_returned(session, event.org_id, event.request_id)
 
 
+@jobs.periodic
 async def periodic(runtime: Runtime) -> None:
     """Expire applications whose validity window has closed (run about once a minute)."""
     while True:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from sealhub.platform.actor import Actor
 from sealhub.platform.db import appends
-from sealhub.platform.db.repository import TenantRepository
+from sealhub.platform.db.repository import TenantRepository, page
 from sealhub.requests.errors import DocumentNotFound, FlowNotFound, PhotoNotFound, RequestNotFound
 from sealhub.requests.models import (
     Amendment,
@@ -34,14 +34,6 @@ def _lock(session: AsyncSession, stmt: Select[Any]) -> Select[Any]:
     if session.bind is not None and session.bind.dialect.name != "sqlite":
         return stmt.with_for_update()
     return stmt
-
-
-async def page(
-    session: AsyncSession, stmt: Select[Any], order: Sequence[Any], offset: int, limit: int
-) -> tuple[list[Any], int]:
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = (await session.execute(stmt.order_by(*order).offset(offset).limit(limit))).scalars()
-    return list(rows), int(total or 0)
 
 
 # built once: the create path runs these on every application

@@ -7,21 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.platform.actor import Actor, DataScope
-from sealhub.platform.db.repository import TenantRepository
+from sealhub.platform.db.repository import TenantRepository, page
 from sealhub.seals.errors import CustodyNotFound, SealNotFound
 from sealhub.seals.models import CustodyRecord, Seal, SealKeeper, SealStatusChange
-
-
-async def _page(
-    session: AsyncSession, stmt: Select[Any], order: Sequence[Any], offset: int, limit: int
-) -> tuple[list[Any], int]:
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = (await session.execute(stmt.order_by(*order).offset(offset).limit(limit))).scalars()
-    return list(rows), int(total or 0)
 
 
 class SealRepository(TenantRepository[Seal]):
@@ -68,7 +60,7 @@ class SealRepository(TenantRepository[Seal]):
             stmt = stmt.where(
                 or_(Seal.name.like(like), Seal.code.like(like), Seal.custom_type_name.like(like))
             )
-        return await _page(self.session, stmt, order, offset, limit)
+        return await page(self.session, stmt, order, offset, limit)
 
     async def keepers(self, seal_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
         return await keepers_of(self.session, self.actor.org_id, seal_ids)
@@ -115,7 +107,7 @@ class CustodyRepository(TenantRepository[CustodyRecord]):
         if open_only:
             stmt = stmt.where(CustodyRecord.returned_at.is_(None))
         order = (CustodyRecord.handed_out_at.desc(), CustodyRecord.id.desc())
-        return await _page(self.session, stmt, order, offset, limit)
+        return await page(self.session, stmt, order, offset, limit)
 
     async def overdue(
         self, now: datetime, *, offset: int, limit: int
@@ -126,7 +118,7 @@ class CustodyRepository(TenantRepository[CustodyRecord]):
             CustodyRecord.expected_return_at < now,
         )
         order = (CustodyRecord.expected_return_at, CustodyRecord.id)
-        return await _page(self.session, stmt, order, offset, limit)
+        return await page(self.session, stmt, order, offset, limit)
 
 
 # Look-ups by organisation id for other contexts (no actor: the caller has checked access).

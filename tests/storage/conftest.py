@@ -15,11 +15,10 @@ from sealhub.platform.cache import MemoryCache
 from sealhub.platform.crypto import Envelope
 from sealhub.platform.db.base import Base
 from sealhub.platform.db.engine import Database
-from sealhub.platform.jobs import make_broker
 from sealhub.platform.ports import BlobStore
-from sealhub.platform.runtime import Runtime
+from sealhub.platform.runtime import Runtime, make_broker
 from sealhub.platform.settings import Settings
-from sealhub.storage import models  # noqa: F401  (registers stored_objects on Base.metadata)
+from sealhub.storage import models
 from sealhub.storage.backends import LocalBlobStore, S3BlobStore
 from tests.support import s3
 
@@ -90,7 +89,9 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """A scratch SQLite file with the storage tables (the global fixtures migrate instead)."""
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'storage.sqlite'}")
     async with database.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
+        # storage's table alone: what else is on Base.metadata depends on earlier imports
+        tables = [models.StoredObject.__table__]
+        await conn.run_sync(lambda c: Base.metadata.create_all(c, tables=tables))
     yield database
     await database.dispose()
 

@@ -21,8 +21,7 @@ from sealhub.platform.actor import Actor
 from sealhub.platform.cache import MemoryCache
 from sealhub.platform.crypto import Envelope
 from sealhub.platform.db.engine import Database
-from sealhub.platform.jobs import make_broker
-from sealhub.platform.runtime import Runtime
+from sealhub.platform.runtime import Runtime, make_broker
 from sealhub.platform.settings import Settings
 from sealhub.storage import service
 from sealhub.storage.backends import LocalBlobStore

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy import ColumnElement, Select, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.platform.actor import Actor, DataScope
 from sealhub.platform.errors import NotFound
 
 M = TypeVar("M")
+
+
+async def page(
+    session: AsyncSession, stmt: Select[Any], order: Sequence[Any], offset: int, limit: int
+) -> tuple[list[Any], int]:
+    """One page of `stmt`'s rows (first column) in `order`, and the count over all pages."""
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = (await session.execute(stmt.order_by(*order).offset(offset).limit(limit))).scalars()
+    return list(rows), int(total or 0)
 
 
 class TenantRepository(Generic[M]):
@@ -65,3 +75,16 @@ class TenantRepository(Generic[M]):
         if row is None:
             raise self.not_found()
         return row
+
+    async def get_many(self, ids: Iterable[uuid.UUID], *, scoped: bool = True) -> list[M]:
+        """Rows by id in the order given (repeats dropped); `not_found` if any is missing,
+        of another organisation or, when scoped, outside the actor's data scope."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return []
+        stmt = (self.readable() if scoped else self.tenant()).where(self.model.id.in_(wanted))
+        rows = await self.session.execute(stmt.add_columns(self.model.id))
+        found: dict[uuid.UUID, M] = {row_id: row for row, row_id in rows.all()}
+        if len(found) != len(wanted):
+            raise self.not_found()
+        return [found[i] for i in wanted]

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.platform import audit
 from sealhub.platform.actor import Actor
+from sealhub.platform.db.repository import page
 from sealhub.platform.ids import new_id
 from sealhub.requests.flows import ApproverKind, FlowMode
 from sealhub.requests.models import (
@@ -15,7 +16,6 @@ from sealhub.requests.models import (
 )
 from sealhub.requests.repository import (
     FlowRepository,
-    page,
 )
 from sealhub.requests.schemas import (
     FlowIn,

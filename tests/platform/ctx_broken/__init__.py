@@ -1,0 +1,1 @@
+"""A throw-away context whose handlers module fails to import (tests/test_worker.py)."""
