@@ -39,6 +39,8 @@ class Lifecycle(Generic[S, A]):
     moves: Mapping[tuple[S, A], S]
     error: Callable[..., Exception]
     stays: Mapping[A, frozenset[S]] = field(default_factory=dict)
+    _index: dict[tuple[str, str], S] = field(init=False, repr=False, compare=False)
+    _stays: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         kinds = {type(s) for s in self.states}
@@ -54,6 +56,11 @@ class Lifecycle(Generic[S, A]):
         for colour in (c for _, _, c in self.states.values()):
             if colour not in COLOURS:
                 raise ValueError(f"{self.name}: unknown colour {colour!r}")
+        # plain-string index: hot paths look moves up with the stored column values
+        index = {(str(src), str(act)): dst for (src, act), dst in self.moves.items()}
+        stays = {str(act): frozenset(str(s) for s in states) for act, states in self.stays.items()}
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_stays", stays)
 
     @property
     def state_type(self) -> type[S]:
@@ -61,16 +68,14 @@ class Lifecycle(Generic[S, A]):
 
     def next(self, current: str, action: str) -> S | None:
         """Where `action` leads from `current`, or None when the table forbids it."""
-        state = self.state_type(current)
-        for (src, act), dst in self.moves.items():
-            if src == state and act == action:
-                return dst
-        return None
+        self.state_type(current)  # an unknown state is a bug, not a refusal
+        found: S | None = self._index.get((str(current), str(action)))
+        return found
 
     def allowed(self, current: str, action: str) -> bool:
-        for act, states in self.stays.items():
-            if act == action:
-                return self.state_type(current) in states
+        states: frozenset[str] | None = self._stays.get(str(action))
+        if states is not None:
+            return str(current) in states
         return self.next(current, action) is not None
 
     def transition(self, current: str, action: str) -> S:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from sealhub.platform.lifecycle import Lifecycle
 from sealhub.requests.errors import InvalidRequestTransition
 
 
@@ -95,30 +96,43 @@ ALLOWED: dict[Action, frozenset[RequestStatus]] = {
 TERMINAL = frozenset({S.REJECTED, S.WITHDRAWN, S.ARCHIVED})
 
 
+REQUEST_STATUS: Lifecycle[RequestStatus, Action] = Lifecycle(
+    "request_status",
+    states={
+        S.DRAFT: ("草稿", "Draft", "info"),
+        S.SUBMITTED: ("已提交", "Submitted", "info"),
+        S.IN_REVIEW: ("审批中", "In review", "warning"),
+        S.APPROVED: ("已批准", "Approved", "success"),
+        S.REJECTED: ("已驳回", "Rejected", "danger"),
+        S.WITHDRAWN: ("已撤回", "Withdrawn", "info"),
+        S.IN_USE: ("用印中", "In use", "primary"),
+        S.COMPLETED: ("已完成", "Completed", "success"),
+        S.EXPIRED: ("已过期", "Expired", "danger"),
+        S.ARCHIVED: ("已归档", "Archived", "info"),
+    },
+    moves=TRANSITIONS,
+    stays=ALLOWED,
+    error=InvalidRequestTransition,
+)
+
+
 def next_status(current: str, action: str) -> RequestStatus | None:
     """Where `action` leads from `current`, or None when the table forbids it."""
-    return TRANSITIONS.get((RequestStatus(current), Action(action)))
+    return REQUEST_STATUS.next(current, action)
 
 
 def transition(current: str, action: str) -> RequestStatus:
     """The new status, or `request.invalid_transition` (409)."""
-    target = next_status(current, action)
-    if target is None:
-        raise InvalidRequestTransition(current=str(current), action=str(action))
-    return target
+    return REQUEST_STATUS.transition(current, action)
 
 
 def allowed(current: str, action: str) -> bool:
-    act = Action(action)
-    if act in ALLOWED:
-        return RequestStatus(current) in ALLOWED[act]
-    return next_status(current, act) is not None
+    return REQUEST_STATUS.allowed(current, action)
 
 
 def require(current: str, action: str) -> None:
     """Raise `request.invalid_transition` unless `action` is allowed while `current`."""
-    if not allowed(current, action):
-        raise InvalidRequestTransition(current=str(current), action=str(action))
+    REQUEST_STATUS.require(current, action)
 
 
 def parse_pages(spec: str) -> list[int]:

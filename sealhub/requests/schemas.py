@@ -11,7 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sealhub.platform.i18n import label_table
 from sealhub.platform.types import Instant, Name, StrictModel
 from sealhub.requests.flows import ApproverKind, FlowMode
-from sealhub.requests.policy import AmendmentStatus, RequestStatus, TaskStatus, Urgency
+from sealhub.requests.policy import (
+    REQUEST_STATUS,
+    AmendmentStatus,
+    RequestStatus,
+    TaskStatus,
+    Urgency,
+)
 from sealhub.seals.schemas import SealKind, SealType
 
 Box = Literal["mine", "pending", "decided", "all"]
@@ -386,18 +392,6 @@ class RequestDetail(RequestOut):
 
 # ---- labels ----
 
-_STATUS_LABELS: dict[RequestStatus, tuple[str, str, str]] = {
-    RequestStatus.DRAFT: ("草稿", "Draft", "info"),
-    RequestStatus.SUBMITTED: ("已提交", "Submitted", "info"),
-    RequestStatus.IN_REVIEW: ("审批中", "In review", "warning"),
-    RequestStatus.APPROVED: ("已批准", "Approved", "success"),
-    RequestStatus.REJECTED: ("已驳回", "Rejected", "danger"),
-    RequestStatus.WITHDRAWN: ("已撤回", "Withdrawn", "info"),
-    RequestStatus.IN_USE: ("用印中", "In use", "primary"),
-    RequestStatus.COMPLETED: ("已完成", "Completed", "success"),
-    RequestStatus.EXPIRED: ("已过期", "Expired", "danger"),
-    RequestStatus.ARCHIVED: ("已归档", "Archived", "info"),
-}
 _URGENCY_LABELS: dict[Urgency, tuple[str, str, str]] = {
     Urgency.NORMAL: ("普通", "Normal", "info"),
     Urgency.URGENT: ("加急", "Urgent", "danger"),
@@ -425,7 +419,7 @@ _MODE_LABELS: dict[FlowMode, tuple[str, str, str]] = {
 def enum_labels() -> dict[str, list[dict[str, Any]]]:
     """Application statuses, urgency, task statuses, approver kinds and flow modes."""
     return {
-        "request_status": label_table(_STATUS_LABELS),
+        "request_status": REQUEST_STATUS.labels(),
         "urgency": label_table(_URGENCY_LABELS),
         "task_status": label_table(_TASK_LABELS),
         "approver_kind": label_table(_APPROVER_LABELS),
@@ -434,4 +428,4 @@ def enum_labels() -> dict[str, list[dict[str, Any]]]:
 
 
 def status_zh(status: str) -> str:
-    return _STATUS_LABELS[RequestStatus(status)][0]
+    return REQUEST_STATUS.label(status, "zh-CN")

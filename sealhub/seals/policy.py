@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from sealhub.platform.lifecycle import Lifecycle, moves_from_targets
 from sealhub.seals.errors import InvalidSealTransition
 
 
@@ -32,7 +33,7 @@ class SealStatus(StrEnum):
     DESTROYED = "destroyed"
 
 
-# The whole lifecycle: from -> the statuses it may move to.
+# The whole lifecycle: from -> the statuses it may move to (the action is the target status).
 TRANSITIONS: dict[SealStatus, frozenset[SealStatus]] = {
     SealStatus.ACTIVE: frozenset(
         {SealStatus.SUSPENDED, SealStatus.REPORTED_LOST, SealStatus.REVOKED}
@@ -48,14 +49,24 @@ TRANSITIONS: dict[SealStatus, frozenset[SealStatus]] = {
     SealStatus.DESTROYED: frozenset(),
 }
 
+SEAL_STATUS: Lifecycle[SealStatus, SealStatus] = Lifecycle(
+    "seal_status",
+    states={
+        SealStatus.ACTIVE: ("正常", "Active", "success"),
+        SealStatus.SUSPENDED: ("停用", "Suspended", "warning"),
+        SealStatus.REPORTED_LOST: ("挂失", "Reported lost", "danger"),
+        SealStatus.REVOKED: ("注销", "Revoked", "info"),
+        SealStatus.DESTROYED: ("已销毁", "Destroyed", "info"),
+    },
+    moves=moves_from_targets(TRANSITIONS),
+    error=InvalidSealTransition,
+)
+
 
 def can_transition(current: SealStatus, target: SealStatus) -> bool:
-    return target in TRANSITIONS[current]
+    return SEAL_STATUS.allowed(current, target)
 
 
 def transition(current: str, target: str) -> SealStatus:
     """The new status, or `seal.invalid_transition` (409) when the table forbids it."""
-    now, to = SealStatus(current), SealStatus(target)
-    if not can_transition(now, to):
-        raise InvalidSealTransition(current=now.value, action=to.value)
-    return to
+    return SEAL_STATUS.transition(current, target)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sealhub.platform.i18n import label, label_table
 from sealhub.platform.types import Instant, Name, StrictModel
-from sealhub.seals.policy import SealKind, SealStatus, SealType
+from sealhub.seals.policy import SEAL_STATUS, SealKind, SealStatus, SealType
 
 __all__ = [
     "CustodyBrief",
@@ -218,13 +218,6 @@ _TYPE_LABELS: dict[SealType, tuple[str, str, str]] = {
     SealType.DEPARTMENT: ("部门章", "Department seal", "info"),
     SealType.CUSTOM: ("自定义", "Custom", "info"),
 }
-_STATUS_LABELS: dict[SealStatus, tuple[str, str, str]] = {
-    SealStatus.ACTIVE: ("正常", "Active", "success"),
-    SealStatus.SUSPENDED: ("停用", "Suspended", "warning"),
-    SealStatus.REPORTED_LOST: ("挂失", "Reported lost", "danger"),
-    SealStatus.REVOKED: ("注销", "Revoked", "info"),
-    SealStatus.DESTROYED: ("已销毁", "Destroyed", "info"),
-}
 
 
 def enum_labels() -> dict[str, list[dict[str, Any]]]:
@@ -232,7 +225,7 @@ def enum_labels() -> dict[str, list[dict[str, Any]]]:
     return {
         "seal_kind": label_table(_KIND_LABELS),
         "seal_type": label_table(_TYPE_LABELS),
-        "seal_status": label_table(_STATUS_LABELS),
+        "seal_status": SEAL_STATUS.labels(),
     }
 
 
@@ -245,5 +238,4 @@ def type_name(seal_type: str, custom_type_name: str | None) -> TypeName:
 
 
 def status_label(status: str | None, locale: str = "zh-CN") -> str:
-    zh, en, _ = _STATUS_LABELS[SealStatus(status)] if status else ("无", "none", "")
-    return label(zh, en, locale)
+    return SEAL_STATUS.label(status, locale) if status else label("无", "none", locale)
