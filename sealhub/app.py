@@ -50,7 +50,9 @@ worker.periodic(requests_handlers.periodic)
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    identity_service.configure_hashing(settings.argon2_time_cost, settings.argon2_memory_kib)
+    identity_service.configure_hashing(
+        settings.argon2_time_cost, settings.argon2_memory_kib, settings.password_hash_workers
+    )
     db, cache, envelope, broker = build_platform(settings)
     return Runtime(
         settings=settings,
