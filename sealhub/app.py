@@ -19,7 +19,7 @@ from sealhub.api import problems
 from sealhub.api.middleware import Edge
 from sealhub.identity import service as identity_service
 from sealhub.identity.sms import make_sms
-from sealhub.platform import jobs, logs, maintenance
+from sealhub.platform import jobs, logs, maintenance, untrusted
 from sealhub.platform.runtime import Runtime, build_platform
 from sealhub.platform.settings import Settings, get_settings
 from sealhub.requests import handlers as requests_handlers
@@ -52,6 +52,12 @@ worker.periodic(requests_handlers.periodic)
 def build_runtime(settings: Settings) -> Runtime:
     identity_service.configure_hashing(
         settings.argon2_time_cost, settings.argon2_memory_kib, settings.password_hash_workers
+    )
+    untrusted.configure(
+        workers=settings.untrusted_workers,
+        seconds=settings.untrusted_seconds,
+        memory_mb=settings.untrusted_memory_mb,
+        preload=("sealhub.identity.spreadsheet",),
     )
     db, cache, envelope, broker = build_platform(settings)
     return Runtime(

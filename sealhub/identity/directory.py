@@ -23,7 +23,7 @@ from PIL import Image
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sealhub.identity import auth, errors, lookup, schemas
+from sealhub.identity import auth, errors, lookup, schemas, spreadsheet
 from sealhub.identity import repository as repo
 from sealhub.identity.models import (
     ApiKey,
@@ -1480,7 +1480,7 @@ async def import_members(
     """Create members from an .xlsx/.csv sheet; valid rows are added, others reported."""
     if not data:
         raise errors.ImportUnreadable(reason="empty")
-    rows = await asyncio.to_thread(_read_table, data)
+    rows = await spreadsheet.read_table(data, max_rows=IMPORT_MAX_ROWS)
     numbered = [(n, r) for n, r in enumerate(rows, start=1) if any(r)]
     if not numbered:
         raise errors.ImportUnreadable(reason="no rows")
