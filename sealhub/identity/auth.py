@@ -3,6 +3,7 @@ sessions (cookie or bearer), API keys, and turning any of them into an `Actor`."
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import uuid
@@ -375,6 +376,14 @@ async def _source_allowed(runtime: Runtime, ip: str | None) -> None:
     await ratelimit.check(runtime.cache, f"login:ipfail:{ip}")
 
 
+async def _hold(runtime: Runtime, exc: RateLimited) -> None:
+    """Answer a refused attempt a little late: a client that retries at once (a script)
+    then costs a few cheap replies a second instead of hundreds; no connection is held."""
+    wait = min(runtime.settings.login_throttle_hold_seconds, exc.params.get("retry_after", 1))
+    if wait > 0:
+        await asyncio.sleep(wait)
+
+
 async def _source_failed(runtime: Runtime, ip: str | None) -> None:
     if ip:
         await ratelimit.fail(runtime.cache, f"login:ipfail:{ip}", _ip_backoff(runtime.settings))
@@ -399,9 +408,15 @@ async def login(
         phone = normalize_phone(phone)
     except errors.InvalidPhone as exc:
         raise errors.BadCredentials() from exc
-    await _source_allowed(runtime, ip)
-    # counted before the slow check, so parallel guesses cannot slip past the limit
-    await ratelimit.admit(runtime.cache, f"login:acct:{phone}", _account_backoff(runtime.settings))
+    try:
+        await _source_allowed(runtime, ip)
+        # counted before the slow check, so parallel guesses cannot slip past the limit
+        await ratelimit.admit(
+            runtime.cache, f"login:acct:{phone}", _account_backoff(runtime.settings)
+        )
+    except RateLimited as exc:
+        await _hold(runtime, exc)
+        raise
     creds = await _credentials(runtime, phone)
     if not await verify_async(creds.password_hash if creds else None, password) or not creds:
         await _source_failed(runtime, ip)
@@ -433,7 +448,11 @@ async def login_with_code(
         phone = normalize_phone(phone)
     except errors.InvalidPhone as exc:
         raise errors.InvalidSmsCode() from exc
-    await _source_allowed(runtime, ip)
+    try:
+        await _source_allowed(runtime, ip)
+    except RateLimited as exc:
+        await _hold(runtime, exc)
+        raise
     try:
         await verify_sms_code(runtime, phone, "login", code)
     except errors.InvalidSmsCode:

@@ -9,21 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from sealhub.identity import errors
+from sealhub.platform.errors import RateLimited
+
+T = TypeVar("T")
 
 _hasher = PasswordHasher()
 _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
 _dummy_hash: str | None = None
+_workers = 2
+_pending = 0
+QUEUE_PER_WORKER = 32  # beyond this a sign-in is refused at once rather than queued for seconds
 
 
 def configure_hashing(time_cost: int, memory_kib: int, workers: int = 2) -> None:
     """Set Argon2id cost and the hashing pool once per process; old hashes keep verifying."""
-    global _hasher, _executor, _dummy_hash
+    global _hasher, _executor, _dummy_hash, _workers
+    _workers = max(1, workers)
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
     old, _executor = (
         _executor,
@@ -65,15 +74,25 @@ def dummy_hash() -> str:
     return _dummy_hash
 
 
+async def _on_pool(fn: Callable[..., T], *args: Any) -> T:
+    global _pending
+    if _pending >= QUEUE_PER_WORKER * _workers:
+        raise RateLimited(retry_after=1)
+    _pending += 1
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_executor, fn, *args)
+    finally:
+        _pending -= 1
+
+
 async def hash_async(password: str) -> str:
     """Check the rules and hash on the hashing pool."""
     check_password(password)
-    return await asyncio.get_running_loop().run_in_executor(_executor, _hasher.hash, password)
+    return await _on_pool(_hasher.hash, password)
 
 
 async def verify_async(hashed: str | None, password: str) -> bool:
     """Verify on the hashing pool; `None` (unknown account) spends the same time and fails."""
-    loop = asyncio.get_running_loop()
-    target = hashed if hashed is not None else await loop.run_in_executor(_executor, dummy_hash)
-    ok = await loop.run_in_executor(_executor, verify_password, target, password)
+    target = hashed if hashed is not None else await _on_pool(dummy_hash)
+    ok = await _on_pool(verify_password, target, password)
     return ok and hashed is not None

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     login_ip_max_failures: int = Field(30, description="failed sign-ins per IP before delays")
     login_delay_seconds: int = Field(1, description="first delay once throttled; then doubles")
     lockout_seconds: int = Field(900, description="longest delay between throttled attempts")
+    login_throttle_hold_seconds: float = Field(
+        1.0, description="a refused sign-in answers this late"
+    )
     untrusted_workers: int = Field(2, description="processes parsing uploaded files at once")
     untrusted_seconds: float = Field(10.0, description="time limit to parse one uploaded file")
     untrusted_memory_mb: int = Field(512, description="address-space limit of a parser process")

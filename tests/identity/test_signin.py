@@ -211,3 +211,18 @@ async def test_hashing_never_waits_for_other_thread_work(client, app, other_ip):
     took = time.perf_counter() - start
     await asyncio.gather(*busy)
     assert took < 0.8, f"sign-in waited {took:.1f} s behind unrelated thread work"
+
+
+async def test_refused_attempts_answer_late_to_slow_scripts(client, app, other_ip):
+    owner = await register_org(client, app)
+    settings = app.state.runtime.settings
+    settings.login_throttle_hold_seconds = 0.3
+    try:
+        for _ in range(6):
+            await _wrong(other_ip, owner.phone)
+        start = time.perf_counter()
+        r = await _wrong(other_ip, owner.phone)
+        assert r.status_code == 429
+        assert time.perf_counter() - start >= 0.3
+    finally:
+        settings.login_throttle_hold_seconds = 0
