@@ -200,7 +200,9 @@ async def bootstrap_admin(
         user = User(phone=phone, password_hash=hash_password(password))
         session.add(user)
         await session.flush()
-    org, _ = await create_organization(session, user, name=org_name, real_name=real_name)
+    org, _ = await create_organization(
+        session, user, name=org_name, real_name=real_name, actor_client="sealhub-cli"
+    )
     user.last_org_id = org.id
     return user, org
 
