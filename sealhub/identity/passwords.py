@@ -8,7 +8,10 @@ makes a sign-in wait, and a storm of sign-ins can occupy at most `workers` cores
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -21,23 +24,39 @@ from sealhub.platform.errors import RateLimited
 
 T = TypeVar("T")
 
+
+def _lower_priority() -> None:
+    # Linux niceness is per thread: the event loop's thread keeps the CPU it needs to
+    # answer everyone else while a storm of sign-ins is being hashed
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(
+        max_workers=workers, thread_name_prefix="argon2", initializer=_lower_priority
+    )
+
+
+def auto_workers() -> int:
+    """Half the CPUs, at least one: hashing never takes every core from the event loop."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 _hasher = PasswordHasher()
-_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
+_workers = auto_workers()
+_executor = _pool(_workers)
 _dummy_hash: str | None = None
-_workers = 2
 _pending = 0
 QUEUE_PER_WORKER = 32  # beyond this a sign-in is refused at once rather than queued for seconds
 
 
-def configure_hashing(time_cost: int, memory_kib: int, workers: int = 2) -> None:
-    """Set Argon2id cost and the hashing pool once per process; old hashes keep verifying."""
+def configure_hashing(time_cost: int, memory_kib: int, workers: int = 0) -> None:
+    """Set Argon2id cost and the hashing pool (0 workers: auto) once per process."""
     global _hasher, _executor, _dummy_hash, _workers
-    _workers = max(1, workers)
+    _workers = workers if workers > 0 else auto_workers()
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
-    old, _executor = (
-        _executor,
-        ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="argon2"),
-    )
+    old, _executor = _executor, _pool(_workers)
     old.shutdown(wait=False)
     _dummy_hash = None
 

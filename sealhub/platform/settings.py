@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     sms_per_ip_per_hour: int = Field(30, description="codes per client IP per hour")
     argon2_time_cost: int = Field(3, description="Argon2id passes (password hashing)")
     argon2_memory_kib: int = Field(65536, description="Argon2id memory in KiB")
-    password_hash_workers: int = Field(2, description="threads hashing passwords (own pool)")
+    password_hash_workers: int = Field(0, description="threads hashing passwords; 0: half the CPUs")
     login_per_ip_per_minute: int = Field(60, description="sign-in attempts per client IP a minute")
     login_max_failures: int = Field(5, description="sign-in attempts per account before delays")
     login_ip_max_failures: int = Field(30, description="failed sign-ins per IP before delays")
