@@ -3,8 +3,8 @@
 After `free` attempts in a window, each further attempt must wait a delay that doubles
 (`first`, 2×, 4× … up to `longest`). There is no hard lock: the wait is always short
 enough to name in `Retry-After`, and a success resets the count. Counting is one atomic
-INCR, so parallel attempts can never be under-counted, and an attempt is counted
-*before* the slow check runs, so a burst cannot slip many guesses past the limit.
+INCR (memory or Redis), so parallel attempts are never under-counted, and an attempt is
+counted *before* the slow check runs, so a burst cannot slip guesses past the limit.
 """
 
 from __future__ import annotations
@@ -42,12 +42,16 @@ async def admit(cache: Cache, key: str, policy: Backoff) -> int:
     wait_key = f"bo:{key}:wait"
     if await cache.get(wait_key) is not None:
         raise RateLimited(retry_after=_retry(await cache.ttl(wait_key)))
-    n = await cache.incr(f"bo:{key}:n", policy.window)
-    delay = policy.delay(n)
-    # of several attempts racing past the check above, only the one that sets the wait goes on
-    if delay > 0 and not await cache.set(wait_key, b"1", delay, only_if_absent=True):
-        raise RateLimited(retry_after=_retry(await cache.ttl(wait_key)))
-    return n
+    # a ticket orders attempts that race past the check above: beyond the free ones, only
+    # the attempt that sets the next wait goes on. Losers are refused without counting,
+    # so a burst cannot push the delay to its longest at once.
+    ticket = await cache.incr(f"bo:{key}:t", policy.window)
+    if ticket > policy.free:
+        done = await attempts(cache, key)
+        delay = policy.delay(max(done, policy.free) + 1)
+        if not await cache.set(wait_key, b"1", delay, only_if_absent=True):
+            raise RateLimited(retry_after=_retry(await cache.ttl(wait_key)))
+    return await cache.incr(f"bo:{key}:n", policy.window)
 
 
 async def check(cache: Cache, key: str) -> None:
@@ -75,4 +79,5 @@ async def attempts(cache: Cache, key: str) -> int:
 async def reset(cache: Cache, key: str) -> None:
     """A success: forget the count and any wait."""
     await cache.delete(f"bo:{key}:n")
+    await cache.delete(f"bo:{key}:t")
     await cache.delete(f"bo:{key}:wait")

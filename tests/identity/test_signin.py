@@ -77,6 +77,29 @@ async def test_parallel_wrong_passwords_never_stall_the_pool(real_cost_app):
     assert elapsed < 10, figures
 
 
+@pytest.mark.skipif(
+    not os.environ.get("SEALHUB_TEST_REDIS_URL"), reason="SEALHUB_TEST_REDIS_URL not set"
+)
+async def test_a_burst_is_counted_atomically_in_redis(db_url, tmp_path):
+    """Several API processes share the counts through Redis: INCR and SET NX keep them exact."""
+    settings = make_settings(
+        db_url,
+        tmp_path,
+        cache_url=os.environ["SEALHUB_TEST_REDIS_URL"],
+        login_throttle_hold_seconds=0,
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, client=("192.0.2.9", 4000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as c:
+            owner = await register_org(c, application)
+            results = await asyncio.gather(*(_wrong(c, owner.phone) for _ in range(20)))
+            statuses = [r.status_code for r in results]
+            assert statuses.count(401) == 6 and statuses.count(429) == 14, statuses
+            runtime = application.state.runtime
+            assert await identity.sign_in_failures(runtime, owner.phone) == 6
+
+
 async def test_parallel_failures_are_all_counted(client, app, other_ip):
     owner = await register_org(client, app)
     settings = app.state.runtime.settings
