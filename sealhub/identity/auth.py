@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -383,7 +384,8 @@ async def _hold(runtime: Runtime, exc: RateLimited) -> None:
     then costs a few cheap replies a second instead of hundreds; no connection is held."""
     wait = min(runtime.settings.login_throttle_hold_seconds, exc.params.get("retry_after", 1))
     if wait > 0:
-        await asyncio.sleep(wait)
+        # spread out: replies held together would all wake together and queue the others
+        await asyncio.sleep(wait * random.uniform(0.5, 1.0))  # noqa: S311 (timing, not a secret)
 
 
 async def _source_failed(runtime: Runtime, ip: str | None) -> None:

@@ -246,6 +246,6 @@ async def test_refused_attempts_answer_late_to_slow_scripts(client, app, other_i
         start = time.perf_counter()
         r = await _wrong(other_ip, owner.phone)
         assert r.status_code == 429
-        assert time.perf_counter() - start >= 0.3
+        assert time.perf_counter() - start >= 0.15  # held 0.5-1x the setting
     finally:
         settings.login_throttle_hold_seconds = 0
