@@ -18,7 +18,7 @@ from sealhub.api import problems
 from sealhub.api.middleware import Edge
 from sealhub.identity import service as identity_service
 from sealhub.identity.sms import make_sms
-from sealhub.platform import logs
+from sealhub.platform import logs, untrusted
 from sealhub.platform.runtime import Runtime, build_platform
 from sealhub.platform.settings import Settings, get_settings
 from sealhub.storage.backends import make_backend
@@ -43,7 +43,15 @@ API_MODULES = (
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    identity_service.configure_hashing(settings.argon2_time_cost, settings.argon2_memory_kib)
+    identity_service.configure_hashing(
+        settings.argon2_time_cost, settings.argon2_memory_kib, settings.password_hash_workers
+    )
+    untrusted.configure(
+        workers=settings.untrusted_workers,
+        seconds=settings.untrusted_seconds,
+        memory_mb=settings.untrusted_memory_mb,
+        preload=("sealhub.identity.spreadsheet",),
+    )
     db, cache, envelope, broker = build_platform(settings)
     return Runtime(
         settings=settings,

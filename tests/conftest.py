@@ -120,6 +120,8 @@ def make_settings(db_url: str, data_dir: Path, **overrides: object) -> Settings:
         "log_level": "WARNING",
         "sms_per_ip_per_hour": 100000,
         "login_per_ip_per_minute": 100000,
+        "login_ip_max_failures": 100000,
+        "login_throttle_hold_seconds": 0,
         "sms_resend_seconds": 0,
         # production cost is 150 ms a hash here; tests only need a valid Argon2id hash
         "argon2_time_cost": 1,

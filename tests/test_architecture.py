@@ -22,6 +22,7 @@ ALLOWED: dict[str, str] = {
     "build_actor": _SIGN_IN,
     "_authenticate_api_key": _SIGN_IN,
     "memberships_of": _SIGN_IN,
+    "_record_for_person": "account-level changes recorded in each organisation of the person",
     "_UNIT_CHAIN": _LOOKUP,
     "_MEMBERS_INFO": _LOOKUP,
     "users_with_role": _LOOKUP,

@@ -56,6 +56,7 @@ def test_every_mutating_route_needs_a_member(app):
         "/api/v1/auth/sms-codes",
         "/api/v1/auth/register",
         "/api/v1/auth/login",
+        "/api/v1/auth/login/sms",
         "/api/v1/auth/password-reset",
         # proves the phone with the code the invitation texted to it
         "/api/v1/invitations/accept",

@@ -72,19 +72,16 @@ async def register(
         org_code=body.org_code,
         create_org_name=body.create_org.name if body.create_org else None,
         ip=client_ip(request),
+        client=_client(request),
     )
     out = schemas.RegisterOut(
         status=done.membership.status,
         organization=schemas.OrgBrief.model_validate(done.organization),
     )
     if done.membership.status == "active":
-        signed = await identity.login(
-            session,
-            runtime,
-            phone=body.phone,
-            password=body.password,
-            ip=client_ip(request),
-            client=request.headers.get("user-agent"),
+        # the password was just set: open the session in the same transaction
+        signed = await identity.start_session(
+            session, runtime, done.user.id, ip=client_ip(request), client=_client(request)
         )
         _set_cookies(
             response, runtime, signed.token, signed.session.csrf_token, signed.session.expires_at
@@ -94,20 +91,45 @@ async def register(
     return out
 
 
+def _client(request: Request) -> str:
+    return request.headers.get("user-agent", "")[:255]
+
+
+# no `Db` here: sign-in opens its own short transactions so that no connection is held
+# while a password hash runs or while a throttled attempt is refused
 @router.post("/login", response_model=schemas.LoginOut)
 async def login(
-    body: schemas.LoginIn, request: Request, response: Response, session: Db, runtime: RuntimeDep
+    body: schemas.LoginIn, request: Request, response: Response, runtime: RuntimeDep
 ) -> schemas.LoginOut:
     """Sign in with phone + password (+ TOTP when enabled)."""
     signed = await identity.login(
-        session,
         runtime,
         phone=body.phone,
         password=body.password,
         totp_code=body.totp_code,
         ip=client_ip(request),
-        client=request.headers.get("user-agent"),
+        client=_client(request),
     )
+    return _signed_in(response, runtime, signed)
+
+
+@router.post("/login/sms", response_model=schemas.LoginOut)
+async def login_sms(
+    body: schemas.SmsLoginIn, request: Request, response: Response, runtime: RuntimeDep
+) -> schemas.LoginOut:
+    """Sign in with phone + SMS code (purpose `login`), even while password sign-in waits."""
+    signed = await identity.login_with_code(
+        runtime,
+        phone=body.phone,
+        code=body.code,
+        totp_code=body.totp_code,
+        ip=client_ip(request),
+        client=_client(request),
+    )
+    return _signed_in(response, runtime, signed)
+
+
+def _signed_in(response: Response, runtime: Runtime, signed: identity.SignedIn) -> schemas.LoginOut:
     _set_cookies(
         response, runtime, signed.token, signed.session.csrf_token, signed.session.expires_at
     )
@@ -135,11 +157,17 @@ async def logout(
 
 @router.post("/password-reset", status_code=204)
 async def password_reset(
-    body: schemas.PasswordResetIn, session: Db, runtime: RuntimeDep
+    body: schemas.PasswordResetIn, request: Request, session: Db, runtime: RuntimeDep
 ) -> Response:
     """Forgot password: set a new one with an SMS code."""
     await identity.reset_password_with_code(
-        session, runtime, phone=body.phone, code=body.code, new_password=body.new_password
+        session,
+        runtime,
+        phone=body.phone,
+        code=body.code,
+        new_password=body.new_password,
+        ip=client_ip(request),
+        client=_client(request),
     )
     return Response(status_code=204)
 
@@ -152,7 +180,9 @@ async def switch_org(
     token, _ = bearer_or_cookie(request)
     if not token or token.startswith(identity.API_KEY_PREFIX):
         raise Unauthenticated()
-    await identity.switch_org(session, runtime, token, body.org_id)
+    await identity.switch_org(
+        session, runtime, token, body.org_id, ip=client_ip(request), client=_client(request)
+    )
     return Response(status_code=204)
 
 
@@ -184,21 +214,31 @@ async def me(session: Db, auth: Auth) -> schemas.MeOut:
 
 
 @router.post("/totp/setup", response_model=schemas.TotpSetupOut)
-async def totp_setup(session: Db, auth: Auth) -> schemas.TotpSetupOut:
+async def totp_setup(request: Request, session: Db, auth: Auth) -> schemas.TotpSetupOut:
     """Start enrolling an authenticator app."""
-    secret, uri = await identity.totp_setup(session, auth.user_id)
+    secret, uri = await identity.totp_setup(
+        session, auth.user_id, ip=client_ip(request), client=_client(request)
+    )
     return schemas.TotpSetupOut(secret=secret, otpauth_uri=uri)
 
 
 @router.post("/totp/enable", status_code=204)
-async def totp_enable(body: schemas.TotpCodeIn, session: Db, auth: Auth) -> Response:
+async def totp_enable(
+    body: schemas.TotpCodeIn, request: Request, session: Db, runtime: RuntimeDep, auth: Auth
+) -> Response:
     """Confirm the authenticator with a first code."""
-    await identity.totp_enable(session, auth.user_id, body.code)
+    await identity.totp_enable(
+        session, runtime, auth.user_id, body.code, ip=client_ip(request), client=_client(request)
+    )
     return Response(status_code=204)
 
 
 @router.post("/totp/disable", status_code=204)
-async def totp_disable(body: schemas.TotpCodeIn, session: Db, auth: Auth) -> Response:
+async def totp_disable(
+    body: schemas.TotpCodeIn, request: Request, session: Db, runtime: RuntimeDep, auth: Auth
+) -> Response:
     """Turn the second factor off (needs a current code)."""
-    await identity.totp_disable(session, auth.user_id, body.code)
+    await identity.totp_disable(
+        session, runtime, auth.user_id, body.code, ip=client_ip(request), client=_client(request)
+    )
     return Response(status_code=204)

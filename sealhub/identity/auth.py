@@ -1,19 +1,20 @@
-"""Authentication: SMS codes, registration, password sign-in with lockout and TOTP,
+"""Authentication: SMS codes, registration, throttled sign-in (password or SMS code, TOTP),
 sessions (cookie or bearer), API keys, and turning any of them into an `Actor`."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import random
 import re
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
 import phonenumbers
 import pyotp
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,23 +33,18 @@ from sealhub.identity.models import (
     Session,
     User,
 )
+from sealhub.identity.passwords import check_password as check_password
+from sealhub.identity.passwords import configure_hashing as configure_hashing
+from sealhub.identity.passwords import hash_async, verify_async
+from sealhub.identity.passwords import hash_password as hash_password
 from sealhub.identity.permissions import BUILTIN_ROLES
-from sealhub.platform import audit, clock, events, ids
+from sealhub.platform import audit, clock, events, ids, ratelimit
 from sealhub.platform.actor import Actor, DataScope, SystemActor
 from sealhub.platform.cache import hit
 from sealhub.platform.db import aftercommit
 from sealhub.platform.errors import RateLimited, Unauthenticated
 from sealhub.platform.runtime import Runtime
-
-_hasher = PasswordHasher()
-
-
-def configure_hashing(time_cost: int, memory_kib: int) -> None:
-    """Set Argon2id cost once per process (settings); existing hashes keep verifying."""
-    global _hasher, _DUMMY_HASH
-    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
-    _DUMMY_HASH = _hasher.hash("dummy-password-1")
-
+from sealhub.platform.settings import Settings
 
 API_KEY_PREFIX = "shk_"
 ACTOR_CACHE_SECONDS = 60.0
@@ -71,28 +67,6 @@ def normalize_phone(raw: str) -> str:
     ):
         raise errors.InvalidPhone()
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def check_password(password: str) -> None:
-    if (
-        len(password) < 8
-        or len(password) > 128
-        or not re.search(r"[A-Za-z]", password)
-        or not re.search(r"\d", password)
-    ):
-        raise errors.WeakPassword()
-
-
-def hash_password(password: str) -> str:
-    check_password(password)
-    return _hasher.hash(password)
-
-
-def _verify_password(hashed: str, password: str) -> bool:
-    try:
-        return _hasher.verify(hashed, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
 
 
 # ---------------------------------------------------------------- SMS codes
@@ -142,7 +116,13 @@ async def verify_sms_code(runtime: Runtime, phone: str, purpose: str, code: str)
 
 
 async def create_organization(
-    session: AsyncSession, user: User, *, name: str, real_name: str, actor_ip: str | None = None
+    session: AsyncSession,
+    user: User,
+    *,
+    name: str,
+    real_name: str,
+    actor_ip: str | None = None,
+    actor_client: str | None = None,
 ) -> tuple[Organization, Membership]:
     """A new tenant with its root unit, the built-in roles, and `user` as its admin."""
     org = Organization(name=name.strip(), code=await _new_org_code(session), created_by=user.id)
@@ -189,7 +169,7 @@ async def create_organization(
     session.add(MemberRole(membership_id=member.id, role_id=admin_role.id))
     session.add(MemberUnit(membership_id=member.id, unit_id=root_id))
     await session.flush()
-    actor = Actor(user_id=user.id, org_id=org.id, name=real_name, ip=actor_ip)
+    actor = Actor(user_id=user.id, org_id=org.id, name=real_name, ip=actor_ip, client=actor_client)
     await audit.record(
         session,
         actor,
@@ -223,7 +203,9 @@ async def bootstrap_admin(
         user = User(phone=phone, password_hash=hash_password(password))
         session.add(user)
         await session.flush()
-    org, _ = await create_organization(session, user, name=org_name, real_name=real_name)
+    org, _ = await create_organization(
+        session, user, name=org_name, real_name=real_name, actor_client="sealhub-cli"
+    )
     user.last_org_id = org.id
     return user, org
 
@@ -249,6 +231,7 @@ async def register(
     org_code: str | None = None,
     create_org_name: str | None = None,
     ip: str | None = None,
+    client: str | None = None,
 ) -> Registered:
     """Sign up by phone + SMS code; create an organisation or ask to join one."""
     phone = normalize_phone(phone)
@@ -264,22 +247,35 @@ async def register(
     existing = await session.scalar(select(User).where(User.phone == phone))
     if existing is not None:
         raise errors.PhoneTaken()
-    user = User(phone=phone, password_hash=await asyncio.to_thread(hash_password, password))
+    user = User(phone=phone, password_hash=await hash_async(password))
     session.add(user)
     await session.flush()
     if create_org_name:
         org, member = await create_organization(
-            session, user, name=create_org_name, real_name=real_name, actor_ip=ip
+            session,
+            user,
+            name=create_org_name,
+            real_name=real_name,
+            actor_ip=ip,
+            actor_client=client,
         )
     else:
         assert org is not None
-        member = await join_organization(session, user, org, real_name=real_name, ip=ip)
+        member = await join_organization(
+            session, user, org, real_name=real_name, ip=ip, client=client
+        )
     user.last_org_id = org.id
     return Registered(user=user, organization=org, membership=member)
 
 
 async def join_organization(
-    session: AsyncSession, user: User, org: Organization, *, real_name: str, ip: str | None
+    session: AsyncSession,
+    user: User,
+    org: Organization,
+    *,
+    real_name: str,
+    ip: str | None,
+    client: str | None = None,
 ) -> Membership:
     """A pending membership an admin approves later."""
     root = await session.scalar(
@@ -303,7 +299,7 @@ async def join_organization(
         session.add(MemberUnit(membership_id=member.id, unit_id=root.id))
     await audit.record(
         session,
-        Actor(user_id=user.id, org_id=org.id, name=real_name, ip=ip),
+        Actor(user_id=user.id, org_id=org.id, name=real_name, ip=ip, client=client),
         "member.join_request",
         "membership",
         member.id,
@@ -326,8 +322,77 @@ class SignedIn:
     user: User
 
 
+@dataclass(frozen=True)
+class _Credentials:
+    """What a sign-in needs to know about an account before it touches anything else."""
+
+    user_id: uuid.UUID
+    password_hash: str
+    totp_enabled: bool
+    totp_secret: str | None
+
+
+_CREDENTIALS = select(User.id, User.password_hash, User.totp_enabled, User.totp_secret)
+
+
+def _account_backoff(s: Settings) -> ratelimit.Backoff:
+    return ratelimit.Backoff(
+        free=s.login_max_failures, first=s.login_delay_seconds, longest=s.lockout_seconds
+    )
+
+
+def _ip_backoff(s: Settings) -> ratelimit.Backoff:
+    return ratelimit.Backoff(
+        free=s.login_ip_max_failures, first=s.login_delay_seconds, longest=s.lockout_seconds
+    )
+
+
+@contextlib.asynccontextmanager
+async def _own_transaction(runtime: Runtime) -> AsyncIterator[AsyncSession]:
+    """A unit of work queued like a request's (same gate), committed before the reply."""
+    async with runtime.db.gate or contextlib.nullcontext(), runtime.transaction() as session:
+        yield session
+
+
+async def _credentials(runtime: Runtime, phone: str) -> _Credentials | None:
+    # one short read; the connection goes back to the pool before the slow hash starts
+    async with runtime.db.gate or contextlib.nullcontext(), runtime.db.read_sessions() as s:
+        row = (await s.execute(_CREDENTIALS.where(User.phone == phone))).first()
+    if row is None:
+        return None
+    return _Credentials(row.id, row.password_hash, row.totp_enabled, row.totp_secret)
+
+
+async def _source_allowed(runtime: Runtime, ip: str | None) -> None:
+    """Per-IP limits on every sign-in kind: a fixed rate, then delays after failures."""
+    if not ip:
+        return
+    ok, retry = await hit(
+        runtime.cache,
+        f"login:ip:{ip}",
+        runtime.settings.login_per_ip_per_minute,
+        timedelta(minutes=1),
+    )
+    if not ok:
+        raise RateLimited(retry_after=int(retry) or 1)
+    await ratelimit.check(runtime.cache, f"login:ipfail:{ip}")
+
+
+async def _hold(runtime: Runtime, exc: RateLimited) -> None:
+    """Answer a refused attempt a little late: a client that retries at once (a script)
+    then costs a few cheap replies a second instead of hundreds; no connection is held."""
+    wait = min(runtime.settings.login_throttle_hold_seconds, exc.params.get("retry_after", 1))
+    if wait > 0:
+        # spread out: replies held together would all wake together and queue the others
+        await asyncio.sleep(wait * random.uniform(0.5, 1.0))  # noqa: S311 (timing, not a secret)
+
+
+async def _source_failed(runtime: Runtime, ip: str | None) -> None:
+    if ip:
+        await ratelimit.fail(runtime.cache, f"login:ipfail:{ip}", _ip_backoff(runtime.settings))
+
+
 async def login(
-    session: AsyncSession,
     runtime: Runtime,
     *,
     phone: str,
@@ -336,48 +401,117 @@ async def login(
     ip: str | None = None,
     client: str | None = None,
 ) -> SignedIn:
-    """Password sign-in with lockout after repeated failures and optional TOTP."""
-    s = runtime.settings
+    """Password sign-in (+ TOTP when enabled), throttled by source and by account.
+
+    Holds no database connection while Argon2 runs and writes nothing when it fails:
+    the count lives in the cache, so a storm of wrong passwords cannot drain the pool.
+    Unknown phones are throttled and hashed exactly like known ones (no oracle).
+    """
     try:
         phone = normalize_phone(phone)
     except errors.InvalidPhone as exc:
         raise errors.BadCredentials() from exc
-    if ip:
-        ok, retry = await hit(
-            runtime.cache, f"login:ip:{ip}", s.login_per_ip_per_minute, timedelta(minutes=1)
+    try:
+        await _source_allowed(runtime, ip)
+        # counted before the slow check, so parallel guesses cannot slip past the limit
+        await ratelimit.admit(
+            runtime.cache, f"login:acct:{phone}", _account_backoff(runtime.settings)
         )
-        if not ok:
-            raise RateLimited(retry_after=int(retry))
-    user = await session.scalar(select(User).where(User.phone == phone))
-    now = clock.now()
-    if user is None:
-        # equal timing for unknown phones
-        await asyncio.to_thread(_verify_password, _DUMMY_HASH, password)
+    except RateLimited as exc:
+        await _hold(runtime, exc)
+        raise
+    creds = await _credentials(runtime, phone)
+    if not await verify_async(creds.password_hash if creds else None, password) or not creds:
+        await _source_failed(runtime, ip)
         raise errors.BadCredentials()
-    if user.locked_until is not None and clock.aware(user.locked_until) > now:
-        remaining = (clock.aware(user.locked_until) - now).total_seconds()
-        raise errors.AccountLocked(retry_after=int(remaining) + 1)
-    # Argon2 is deliberately slow: keep it off the event loop
-    if not await asyncio.to_thread(_verify_password, user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= s.login_max_failures:
-            user.locked_until = now + timedelta(seconds=s.lockout_seconds)
-            user.failed_logins = 0
-        # the failure count must survive the error reply
-        await _commit_failure(runtime, user)
-        raise errors.BadCredentials()
-    if user.totp_enabled:
+    if creds.totp_enabled:
         if not totp_code:
             raise errors.TotpRequired()
-        if not user.totp_secret or not _totp_ok(user.totp_secret, totp_code):
-            raise errors.InvalidTotp()
-        if not await runtime.cache.set(
-            f"totp:used:{user.id}:{totp_code}", b"1", 90, only_if_absent=True
-        ):
-            raise errors.InvalidTotp()
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+        await _check_totp(runtime, creds.user_id, creds.totp_secret, totp_code, ip=ip)
+    await ratelimit.reset(runtime.cache, f"login:acct:{phone}")
+    async with _own_transaction(runtime) as session:
+        return await start_session(session, runtime, creds.user_id, ip=ip, client=client)
+
+
+async def login_with_code(
+    runtime: Runtime,
+    *,
+    phone: str,
+    code: str,
+    totp_code: str | None = None,
+    ip: str | None = None,
+    client: str | None = None,
+) -> SignedIn:
+    """Sign in with an SMS code: the owner's way in while their password is being stormed.
+
+    Not subject to the account's password delays (only the owner receives the code, and
+    five wrong guesses burn it); an unknown phone answers exactly like a wrong code.
+    """
+    try:
+        phone = normalize_phone(phone)
+    except errors.InvalidPhone as exc:
+        raise errors.InvalidSmsCode() from exc
+    try:
+        await _source_allowed(runtime, ip)
+    except RateLimited as exc:
+        await _hold(runtime, exc)
+        raise
+    try:
+        await verify_sms_code(runtime, phone, "login", code)
+    except errors.InvalidSmsCode:
+        await _source_failed(runtime, ip)
+        raise
+    creds = await _credentials(runtime, phone)
+    if creds is None:
+        raise errors.InvalidSmsCode()
+    if creds.totp_enabled:
+        if not totp_code:
+            raise errors.TotpRequired()
+        await _check_totp(runtime, creds.user_id, creds.totp_secret, totp_code, ip=ip)
+    async with _own_transaction(runtime) as session:
+        return await start_session(session, runtime, creds.user_id, ip=ip, client=client)
+
+
+async def _check_totp(
+    runtime: Runtime,
+    user_id: uuid.UUID,
+    secret: str | None,
+    code: str,
+    *,
+    ip: str | None,
+    consume: bool = True,
+) -> None:
+    """One TOTP guess, delayed like passwords; a code signs in once."""
+    key = f"totp:{user_id}"
+    await ratelimit.admit(runtime.cache, key, _account_backoff(runtime.settings))
+    if not secret or not _totp_ok(secret, code):
+        await _source_failed(runtime, ip)
+        raise errors.InvalidTotp()
+    if consume and not await runtime.cache.set(
+        f"totp:used:{user_id}:{code}", b"1", 90, only_if_absent=True
+    ):
+        raise errors.InvalidTotp()
+    await ratelimit.reset(runtime.cache, key)
+
+
+async def sign_in_failures(runtime: Runtime, phone: str) -> int:
+    """Sign-in attempts counted against an account in the current window."""
+    return await ratelimit.attempts(runtime.cache, f"login:acct:{normalize_phone(phone)}")
+
+
+async def start_session(
+    session: AsyncSession,
+    runtime: Runtime,
+    user_id: uuid.UUID,
+    *,
+    ip: str | None = None,
+    client: str | None = None,
+) -> SignedIn:
+    """Open a session for a person whose credentials were just checked."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise errors.BadCredentials()
+    user.last_login_at = clock.now()
     org_id = await _default_org(session, user)
     token, sess = await _open_session(session, runtime, user, org_id, ip=ip, client=client)
     if org_id is not None:
@@ -396,18 +530,6 @@ async def login(
             summary=audit.Summary("登录", "Signed in"),
         )
     return SignedIn(token=token, session=sess, user=user)
-
-
-_DUMMY_HASH = _hasher.hash("dummy-password-1")
-
-
-async def _commit_failure(runtime: Runtime, user: User) -> None:
-    async with runtime.transaction() as other:
-        await other.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(failed_logins=user.failed_logins, locked_until=user.locked_until)
-        )
 
 
 def _totp_ok(secret: str, code: str) -> bool:
@@ -475,7 +597,13 @@ async def logout(session: AsyncSession, runtime: Runtime, token: str) -> None:
 
 
 async def switch_org(
-    session: AsyncSession, runtime: Runtime, token: str, org_id: uuid.UUID
+    session: AsyncSession,
+    runtime: Runtime,
+    token: str,
+    org_id: uuid.UUID,
+    *,
+    ip: str | None = None,
+    client: str | None = None,
 ) -> None:
     """Make another of the person's organisations the current one for this session."""
     token_hash = runtime.envelope.mac(token.encode())
@@ -490,10 +618,25 @@ async def switch_org(
     if user is not None:
         user.last_org_id = org_id
     await runtime.cache.delete(f"actor:{token_hash}")
+    await audit.record(
+        session,
+        Actor(user_id=sess.user_id, org_id=org_id, name=member.real_name, ip=ip, client=client),
+        "auth.switch_org",
+        "user",
+        sess.user_id,
+        summary=audit.Summary("切换到本组织", "Switched to this organisation"),
+    )
 
 
 async def reset_password_with_code(
-    session: AsyncSession, runtime: Runtime, *, phone: str, code: str, new_password: str
+    session: AsyncSession,
+    runtime: Runtime,
+    *,
+    phone: str,
+    code: str,
+    new_password: str,
+    ip: str | None = None,
+    client: str | None = None,
 ) -> None:
     """Forgot-password: set a new password with an SMS code; ends every session."""
     phone = normalize_phone(phone)
@@ -503,12 +646,23 @@ async def reset_password_with_code(
     if user is None:
         raise errors.InvalidSmsCode()
     await set_password(session, runtime, user, new_password)
+    # the owner may be locked out of password sign-in by someone else's guesses: a reset
+    # proves ownership, so it lifts the delay
+    await ratelimit.reset(runtime.cache, f"login:acct:{phone}")
+    await _record_for_person(
+        session,
+        user.id,
+        "auth.password_reset",
+        audit.Summary("通过短信验证码重置密码", "Reset the password with an SMS code"),
+        ip=ip,
+        client=client,
+    )
 
 
 async def set_password(
     session: AsyncSession, runtime: Runtime, user: User, new_password: str
 ) -> None:
-    user.password_hash = await asyncio.to_thread(hash_password, new_password)
+    user.password_hash = await hash_async(new_password)
     user.failed_logins = 0
     user.locked_until = None
     await revoke_sessions(session, runtime, user.id)
@@ -531,32 +685,98 @@ async def revoke_sessions(session: AsyncSession, runtime: Runtime, user_id: uuid
     )
 
 
+async def _record_for_person(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    action: str,
+    summary: audit.Summary,
+    *,
+    ip: str | None,
+    client: str | None,
+) -> None:
+    """An account-level change, recorded in the trail of every organisation it belongs to."""
+    rows = await session.execute(
+        select(Membership.org_id, Membership.real_name).where(
+            Membership.user_id == user_id,
+            Membership.status == MemberStatus.ACTIVE,
+            Membership.deleted_at.is_(None),
+        )
+    )
+    for org_id, real_name in rows.all():
+        actor = Actor(user_id=user_id, org_id=org_id, name=real_name, ip=ip, client=client)
+        await audit.record(session, actor, action, "user", user_id, summary=summary)
+
+
 # ---------------------------------------------------------------- TOTP
 
 
-async def totp_setup(session: AsyncSession, user_id: uuid.UUID) -> tuple[str, str]:
+async def totp_setup(
+    session: AsyncSession, user_id: uuid.UUID, *, ip: str | None = None, client: str | None = None
+) -> tuple[str, str]:
     """A fresh secret and its otpauth:// URI; not active until confirmed."""
     user = await _user(session, user_id)
     secret = pyotp.random_base32()
     user.totp_secret = secret
     user.totp_enabled = False
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.phone, issuer_name="SealHub")
+    await _record_for_person(
+        session,
+        user_id,
+        "auth.totp_setup",
+        audit.Summary("开始绑定动态验证码", "Started authenticator enrolment"),
+        ip=ip,
+        client=client,
+    )
     return secret, uri
 
 
-async def totp_enable(session: AsyncSession, user_id: uuid.UUID, code: str) -> None:
+async def totp_enable(
+    session: AsyncSession,
+    runtime: Runtime,
+    user_id: uuid.UUID,
+    code: str,
+    *,
+    ip: str | None = None,
+    client: str | None = None,
+) -> None:
+    """Turn the second factor on with a first code (guesses delayed like sign-ins)."""
     user = await _user(session, user_id)
-    if not user.totp_secret or not _totp_ok(user.totp_secret, code):
-        raise errors.InvalidTotp()
+    await _check_totp(runtime, user_id, user.totp_secret, code, ip=ip, consume=False)
     user.totp_enabled = True
+    await _record_for_person(
+        session,
+        user_id,
+        "auth.totp_enable",
+        audit.Summary("启用动态验证码", "Enabled the authenticator"),
+        ip=ip,
+        client=client,
+    )
 
 
-async def totp_disable(session: AsyncSession, user_id: uuid.UUID, code: str) -> None:
+async def totp_disable(
+    session: AsyncSession,
+    runtime: Runtime,
+    user_id: uuid.UUID,
+    code: str,
+    *,
+    ip: str | None = None,
+    client: str | None = None,
+) -> None:
+    """Turn the second factor off with a current code (guesses delayed like sign-ins)."""
     user = await _user(session, user_id)
-    if not user.totp_enabled or not user.totp_secret or not _totp_ok(user.totp_secret, code):
+    if not user.totp_enabled:
         raise errors.InvalidTotp()
+    await _check_totp(runtime, user_id, user.totp_secret, code, ip=ip, consume=False)
     user.totp_enabled = False
     user.totp_secret = None
+    await _record_for_person(
+        session,
+        user_id,
+        "auth.totp_disable",
+        audit.Summary("停用动态验证码", "Disabled the authenticator"),
+        ip=ip,
+        client=client,
+    )
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:

@@ -42,13 +42,6 @@ class BadCredentials(AppError):
     en = "Wrong phone number or password"
 
 
-class AccountLocked(AppError):
-    code = "auth.locked"
-    status = 423
-    zh = "登录失败次数过多，账号已锁定，请 {retry_after} 秒后再试"
-    en = "Too many failed sign-ins; locked for {retry_after} s"
-
-
 class TotpRequired(AppError):
     code = "auth.totp_required"
     status = 401

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import csv
 import io
 import re
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sealhub.identity import auth, common, errors, invitations, members, schemas
+from sealhub.identity import auth, common, errors, invitations, members, schemas, spreadsheet
 from sealhub.identity.repository import RoleRepository, UnitRepository
 from sealhub.platform import audit
 from sealhub.platform.actor import Actor
@@ -61,45 +59,6 @@ def member_import_template() -> bytes:
     return buf.getvalue()
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _read_table(data: bytes) -> list[list[str]]:
-    """Rows of cells from an .xlsx or a CSV (UTF-8 or GB18030) file."""
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            ws = wb.worksheets[0]
-            rows = []
-            for row in ws.iter_rows(values_only=True):
-                rows.append([_cell(v) for v in row])
-                if len(rows) > IMPORT_MAX_ROWS + 1:
-                    break
-            wb.close()
-            return rows
-        except Exception as exc:
-            raise errors.ImportUnreadable(reason="xlsx") from exc
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise errors.ImportUnreadable(reason="encoding")
-    if "\x00" in text:
-        raise errors.ImportUnreadable(reason="binary")
-    try:
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:
-        raise errors.ImportUnreadable(reason="csv") from exc
-
-
 def _split(text: str) -> list[str]:
     return [part for part in _LIST_SPLIT.split(text) if part]
 
@@ -110,7 +69,7 @@ async def import_members(
     """Create members from an .xlsx/.csv sheet; valid rows are added, others reported."""
     if not data:
         raise errors.ImportUnreadable(reason="empty")
-    rows = await asyncio.to_thread(_read_table, data)
+    rows = await spreadsheet.read_table(data, max_rows=IMPORT_MAX_ROWS)
     numbered = [(n, r) for n, r in enumerate(rows, start=1) if any(r)]
     if not numbered:
         raise errors.ImportUnreadable(reason="no_rows")

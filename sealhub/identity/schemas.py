@@ -61,6 +61,12 @@ class LoginIn(Strict):
     totp_code: str | None = Field(default=None, max_length=10)
 
 
+class SmsLoginIn(Strict):
+    phone: str = Field(max_length=32)
+    code: str = Field(min_length=4, max_length=8)
+    totp_code: str | None = Field(default=None, max_length=10)
+
+
 class LoginOut(BaseModel):
     token: str
     csrf_token: str

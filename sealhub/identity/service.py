@@ -11,14 +11,16 @@ from sealhub.identity.auth import (
     SignedIn,
     authenticate,
     bootstrap_admin,
-    configure_hashing,
     get_user,
     login,
+    login_with_code,
     logout,
     memberships_of,
     register,
     reset_password_with_code,
     send_sms_code,
+    sign_in_failures,
+    start_session,
     switch_org,
     totp_disable,
     totp_enable,
@@ -56,6 +58,7 @@ from sealhub.identity.members import (
     update_member,
 )
 from sealhub.identity.org import get_organization, update_organization
+from sealhub.identity.passwords import configure_hashing
 from sealhub.identity.roles import (
     create_role,
     delete_role,
@@ -116,6 +119,7 @@ __all__ = [
     "list_roles",
     "list_units",
     "login",
+    "login_with_code",
     "logout",
     "member_import_template",
     "member_info",
@@ -134,6 +138,8 @@ __all__ = [
     "role_exists",
     "send_sms_code",
     "set_supervisors",
+    "sign_in_failures",
+    "start_session",
     "switch_org",
     "totp_disable",
     "totp_enable",

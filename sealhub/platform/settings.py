@@ -48,9 +48,18 @@ class Settings(BaseSettings):
     sms_per_ip_per_hour: int = Field(30, description="codes per client IP per hour")
     argon2_time_cost: int = Field(3, description="Argon2id passes (password hashing)")
     argon2_memory_kib: int = Field(65536, description="Argon2id memory in KiB")
+    password_hash_workers: int = Field(0, description="threads hashing passwords; 0: half the CPUs")
     login_per_ip_per_minute: int = Field(60, description="sign-in attempts per client IP a minute")
-    login_max_failures: int = Field(5, description="failed logins before lockout")
-    lockout_seconds: int = Field(900, description="lockout duration")
+    login_max_failures: int = Field(5, description="sign-in attempts per account before delays")
+    login_ip_max_failures: int = Field(30, description="failed sign-ins per IP before delays")
+    login_delay_seconds: int = Field(1, description="first delay once throttled; then doubles")
+    lockout_seconds: int = Field(900, description="longest delay between throttled attempts")
+    login_throttle_hold_seconds: float = Field(
+        1.0, description="a refused sign-in answers this late"
+    )
+    untrusted_workers: int = Field(2, description="processes parsing uploaded files at once")
+    untrusted_seconds: float = Field(10.0, description="time limit to parse one uploaded file")
+    untrusted_memory_mb: int = Field(512, description="address-space limit of a parser process")
     session_ttl_seconds: int = Field(7 * 24 * 3600, description="session lifetime")
     cookie_secure: bool = Field(
         False, description="mark the session cookie Secure (always on when public_url is https)"
