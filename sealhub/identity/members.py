@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
@@ -25,6 +24,7 @@ from sealhub.identity.models import (
     Session,
     User,
 )
+from sealhub.identity.policy import MEMBER_STATUS, MemberAction
 from sealhub.identity.repository import (
     MemberRepository,
     RoleRepository,
@@ -37,18 +37,6 @@ from sealhub.platform.runtime import Runtime
 # ================================================================ members
 
 
-class MemberAction(StrEnum):
-    APPROVE = "approve"
-    DISABLE = "disable"
-    ENABLE = "enable"
-
-
-_MEMBER_TRANSITIONS: dict[tuple[MemberStatus, MemberAction], MemberStatus] = {
-    (MemberStatus.PENDING, MemberAction.APPROVE): MemberStatus.ACTIVE,
-    (MemberStatus.PENDING, MemberAction.DISABLE): MemberStatus.DISABLED,
-    (MemberStatus.ACTIVE, MemberAction.DISABLE): MemberStatus.DISABLED,
-    (MemberStatus.DISABLED, MemberAction.ENABLE): MemberStatus.ACTIVE,
-}
 _ACTION_ZH = {
     MemberAction.APPROVE: "批准",
     MemberAction.DISABLE: "停用",
@@ -63,10 +51,7 @@ _ACTION_EN = {
 
 def member_transition(current: str, action: MemberAction) -> MemberStatus:
     """The status after `action`, or MemberInvalidTransition (409)."""
-    target = _MEMBER_TRANSITIONS.get((MemberStatus(current), action))
-    if target is None:
-        raise errors.MemberInvalidTransition(current=current, action=action.value)
-    return target
+    return MEMBER_STATUS.transition(current, action)
 
 
 async def _members_out(

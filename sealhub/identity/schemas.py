@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sealhub.identity.models import MemberStatus
+from sealhub.identity.policy import MEMBER_STATUS
 from sealhub.platform.actor import DataScope
 from sealhub.platform.i18n import label_table
 from sealhub.platform.types import Instant, Name, StrictModel
@@ -401,13 +401,7 @@ class ApiKeyCreateIn(Strict):
 def enum_labels() -> dict[str, list[dict[str, Any]]]:
     """Member statuses and data scopes with zh/en labels and tag colours."""
     return {
-        "member_status": label_table(
-            {
-                MemberStatus.ACTIVE: ("正常", "Active", "success"),
-                MemberStatus.PENDING: ("待审核", "Pending", "warning"),
-                MemberStatus.DISABLED: ("已停用", "Disabled", "info"),
-            }
-        ),
+        "member_status": MEMBER_STATUS.labels(),
         "data_scope": label_table(
             {
                 DataScope.SELF: ("仅本人", "Self only", "info"),

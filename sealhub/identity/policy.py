@@ -1,0 +1,35 @@
+"""Identity's lifecycles (pure): a membership's status and the actions that move it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sealhub.identity.errors import MemberInvalidTransition
+from sealhub.identity.models import MemberStatus
+from sealhub.platform.lifecycle import Lifecycle
+
+
+class MemberAction(StrEnum):
+    APPROVE = "approve"
+    DISABLE = "disable"
+    ENABLE = "enable"
+
+
+M, A = MemberStatus, MemberAction
+
+MEMBER_STATUS: Lifecycle[MemberStatus, MemberAction] = Lifecycle(
+    "member_status",
+    # display order: the console lists active first
+    states={
+        M.ACTIVE: ("正常", "Active", "success"),
+        M.PENDING: ("待审核", "Pending", "warning"),
+        M.DISABLED: ("已停用", "Disabled", "info"),
+    },
+    moves={
+        (M.PENDING, A.APPROVE): M.ACTIVE,
+        (M.PENDING, A.DISABLE): M.DISABLED,
+        (M.ACTIVE, A.DISABLE): M.DISABLED,
+        (M.DISABLED, A.ENABLE): M.ACTIVE,
+    },
+    error=MemberInvalidTransition,
+)
