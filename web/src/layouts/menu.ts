@@ -19,8 +19,8 @@ export const MENU: MenuItem[] = [
     children: [
       { path: '/apply', key: 'apply', title: 'menu.apply', icon: EditPen, perm: 'request.create' },
       { path: '/requests/mine', key: 'mine', title: 'menu.mine', icon: Tickets, perm: 'request.create' },
-      { path: '/requests/pending', key: 'pending', title: 'menu.pending', icon: Bell, perm: 'request.approve' },
-      { path: '/requests/decided', key: 'decided', title: 'menu.decided', icon: Finished, perm: 'request.approve' },
+      { path: '/requests/pending', key: 'pending', title: 'menu.pending', icon: Bell },
+      { path: '/requests/decided', key: 'decided', title: 'menu.decided', icon: Finished },
       { path: '/requests/all', key: 'all', title: 'menu.all', icon: Document, perm: 'request.read' },
     ],
   },
