@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import uuid
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from PIL import Image
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -378,18 +375,6 @@ async def set_supervisors(
     return out
 
 
-def _image_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from the image header, or None when it is not a readable image."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data)) as img:
-                width, height = img.size
-                return int(width), int(height)
-    except Exception:
-        return None
-
-
 async def upload_unit_logo(
     session: AsyncSession,
     runtime: Runtime,
@@ -401,18 +386,16 @@ async def upload_unit_logo(
 ) -> schemas.UnitOut:
     """Set a unit's logo: an image of at most 1 MB and 1024×1024 pixels."""
     unit = await UnitRepository(session, actor).get_for_update(unit_id)
-    size = _image_size(data)
-    if size is not None and max(size) > LOGO_MAX_SIDE:
-        raise errors.LogoTooLarge(width=size[0], height=size[1], limit=LOGO_MAX_SIDE)
-    obj = await storage.put(
+    obj = await storage.put_image(
         session,
         runtime,
         actor,
         data,
         filename=filename,
         purpose="org.logo",
-        allowed_kinds=frozenset({"image"}),
         max_bytes=LOGO_MAX_BYTES,
+        max_side=LOGO_MAX_SIDE,
+        too_large=errors.LogoTooLarge,
     )
     before = unit.logo_object_id
     unit.logo_object_id = obj.id
@@ -436,7 +419,6 @@ async def get_unit_logo(
 ) -> tuple[str, bytes]:
     """The unit's logo as (content type, bytes)."""
     unit = await UnitRepository(session, actor).get(unit_id)
-    if unit.logo_object_id is None:
-        raise errors.LogoMissing()
-    obj, data = await storage.get(session, runtime, actor, unit.logo_object_id)
-    return obj.content_type, data
+    return await storage.get_attached(
+        session, runtime, actor, unit.logo_object_id, missing=errors.LogoMissing
+    )

@@ -308,14 +308,8 @@ async def set_image(
 ) -> SealDetail:
     """Store the seal's imprint image (PNG, JPEG or WebP) and attach it."""
     seal = await SealRepository(session, actor).get_for_update(seal_id)
-    obj = await storage_service.put(
-        session,
-        runtime,
-        actor,
-        data,
-        filename=filename,
-        purpose=SEAL_IMAGE_PURPOSE,
-        allowed_kinds=IMAGE_KINDS,
+    obj = await storage_service.put_image(
+        session, runtime, actor, data, filename=filename, purpose=SEAL_IMAGE_PURPOSE
     )
     before = {"image_object_id": seal.image_object_id}
     seal.image_object_id = obj.id
@@ -343,10 +337,9 @@ async def get_image(
 ) -> tuple[str, bytes]:
     """The seal's imprint image as (content type, bytes)."""
     seal = await SealRepository(session, actor).get(seal_id)
-    if seal.image_object_id is None:
-        raise NoImage()
-    obj, data = await storage_service.get(session, runtime, actor, seal.image_object_id)
-    return obj.content_type, data
+    return await storage_service.get_attached(
+        session, runtime, actor, seal.image_object_id, missing=NoImage
+    )
 
 
 # ---- custody of physical seals ----

@@ -93,3 +93,10 @@ class TypeNotAllowed(UnsupportedFile):
     status = 415
     zh = "此处不接受该类型的文件（{kind}）"
     en = "This kind of file ({kind}) is not accepted here"
+
+
+class ImageSideTooLarge(AppError):
+    code = "upload.image_side_too_large"
+    status = 422
+    zh = "图片尺寸过大（{width}×{height}），最大 {limit}×{limit} 像素"
+    en = "The image is {width}×{height} pixels; at most {limit}×{limit}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import Set
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sealhub.platform import clock
 from sealhub.platform.actor import Actor
 from sealhub.platform.crypto import Envelope, Sealed
+from sealhub.platform.errors import AppError
 from sealhub.platform.ids import new_id
 from sealhub.platform.ports import BlobStore
 from sealhub.platform.settings import Settings
@@ -24,11 +25,20 @@ from sealhub.storage.errors import (
     BlobNotFound,
     ConcurrentUpload,
     DataMissing,
+    ImageSideTooLarge,
     IntegrityFailed,
 )
 from sealhub.storage.models import StoredObject
 from sealhub.storage.repository import StoredObjectRepository
-from sealhub.storage.sniff import IMAGE, PDF, Sniffed, check_size, clean_filename, sniff
+from sealhub.storage.sniff import (
+    IMAGE,
+    PDF,
+    Sniffed,
+    check_size,
+    clean_filename,
+    image_size,
+    sniff,
+)
 
 DEFAULT_KINDS = frozenset({PDF, IMAGE})
 
@@ -132,6 +142,53 @@ async def put(
             raise ConcurrentUpload() from exc
         raise
     return obj
+
+
+async def put_image(
+    session: AsyncSession,
+    runtime: StorageRuntime,
+    actor: Actor,
+    data: bytes,
+    *,
+    filename: str,
+    purpose: str,
+    max_bytes: int | None = None,
+    max_side: int | None = None,
+    too_large: Callable[..., AppError] | None = None,
+) -> StoredObject:
+    """Store an image to attach to a row (a unit's logo, a seal's imprint): PNG, JPEG or
+    WebP, sniffed and pixel-bounded like any upload; `max_side` bounds each side, refused
+    with `too_large(width=, height=, limit=)`."""
+    if max_side is not None:
+        size = await asyncio.to_thread(image_size, data)
+        if size is not None and max(size) > max_side:
+            error = too_large or ImageSideTooLarge
+            raise error(width=size[0], height=size[1], limit=max_side)
+    return await put(
+        session,
+        runtime,
+        actor,
+        data,
+        filename=filename,
+        purpose=purpose,
+        allowed_kinds=frozenset({IMAGE}),
+        max_bytes=max_bytes,
+    )
+
+
+async def get_attached(
+    session: AsyncSession,
+    runtime: StorageRuntime,
+    actor: Actor,
+    object_id: uuid.UUID | None,
+    *,
+    missing: Callable[[], AppError],
+) -> tuple[str, bytes]:
+    """An object a row points at, as (content type, bytes); `missing()` when it has none."""
+    if object_id is None:
+        raise missing()
+    obj, data = await get(session, runtime, actor, object_id)
+    return obj.content_type, data
 
 
 async def info(session: AsyncSession, actor: Actor, object_id: uuid.UUID) -> StoredObject:
