@@ -1,7 +1,7 @@
 import { get, post } from './http'
 import type { ID } from './types'
 
-export type SmsPurpose = 'register' | 'reset'
+export type SmsPurpose = 'register' | 'reset' | 'login'
 
 export interface Membership {
   org_id: ID
@@ -51,6 +51,10 @@ export const register = (body: RegisterBody) => post<RegisterResult>('/auth/regi
 
 export const login = (phone: string, password: string, totp_code?: string) =>
   post<LoginResult>('/auth/login', { phone, password, ...(totp_code ? { totp_code } : {}) }, { silent: true, noAuthRedirect: true })
+
+/** Sign in with an SMS code (purpose `login`): still open while password sign-in waits. */
+export const loginSms = (phone: string, code: string, totp_code?: string) =>
+  post<LoginResult>('/auth/login/sms', { phone, code, ...(totp_code ? { totp_code } : {}) }, { silent: true, noAuthRedirect: true })
 
 export const logout = () => post<void>('/auth/logout', {}, { silent: true, noAuthRedirect: true })
 

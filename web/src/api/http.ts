@@ -10,6 +10,8 @@ export interface Problem {
   detail?: string
   code?: string
   errors?: { loc: (string | number)[] | string; msg: string }[]
+  /** Seconds to wait before trying again (429): the `Retry-After` header, else the body's member. */
+  retry_after?: number
 }
 
 export class ApiError extends Error {
@@ -18,6 +20,8 @@ export class ApiError extends Error {
   readonly title: string
   readonly detail?: string
   readonly errors: { loc: (string | number)[] | string; msg: string }[]
+  /** Seconds before another attempt may succeed (429 and some 409s), when the API says. */
+  readonly retryAfter?: number
 
   constructor(p: Problem) {
     super(p.detail ? `${p.title}: ${p.detail}` : p.title)
@@ -26,6 +30,7 @@ export class ApiError extends Error {
     this.title = p.title
     this.detail = p.detail
     this.errors = p.errors ?? []
+    this.retryAfter = p.retry_after
   }
 
   /** Field errors keyed by the last element of `loc` (e.g. body.phone → phone). */
@@ -90,11 +95,22 @@ http.interceptors.request.use((config: InternalAxiosRequestConfig) => {
   return config
 })
 
+/** Seconds from a `Retry-After` header (delta-seconds or an HTTP date). */
+function retryAfterOf(err: AxiosError): number | undefined {
+  const raw = err.response?.headers?.['retry-after'] as unknown
+  if (raw === undefined || raw === null || raw === '') return undefined
+  const n = Number(raw)
+  if (Number.isFinite(n)) return Math.max(0, Math.ceil(n))
+  const at = Date.parse(String(raw))
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000))
+}
+
 function toProblem(err: AxiosError): Problem {
   const data = err.response?.data as unknown
   if (data && typeof data === 'object' && 'title' in (data as object)) {
     const p = data as Problem
-    return { ...p, status: p.status ?? err.response?.status ?? 0 }
+    const fromBody = typeof p.retry_after === 'number' ? p.retry_after : undefined
+    return { ...p, status: p.status ?? err.response?.status ?? 0, retry_after: retryAfterOf(err) ?? fromBody }
   }
   if (data && typeof data === 'object' && 'detail' in (data as object)) {
     // FastAPI default error shape, just in case

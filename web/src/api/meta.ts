@@ -13,6 +13,7 @@ export type EnumName =
   | 'seal_kind'
   | 'seal_type'
   | 'member_status'
+  | 'invitation_status'
   | 'data_scope'
   | 'urgency'
   | 'task_status'

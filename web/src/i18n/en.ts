@@ -30,7 +30,8 @@ const en: typeof zh = {
     resetDone: 'Password reset; sign in with the new password', pendingTitle: 'Signed up — awaiting approval',
     pendingDesc: 'Your request to join “{org}” was sent; you can sign in once an administrator approves it.',
     welcome: 'Welcome to SealHub', tagline: 'Seal requests, approvals, custody and audit in one place', loginSuccess: 'Signed in',
-    backToLogin: 'Back to sign in', termsTitle: 'Terms of Service',
+    backToLogin: 'Back to sign in', termsTitle: 'Terms of Service', byPassword: 'Sign in with password',
+    bySms: 'Sign in by SMS code', retryIn: 'Try again in {s} s', tooMany: 'Too many attempts',
   },
   layout: {
     switchOrg: 'Switch organisation', currentOrg: 'Current organisation', notifications: 'Notifications',

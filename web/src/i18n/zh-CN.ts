@@ -26,7 +26,7 @@ export default {
     resetDone: '密码已重置，请使用新密码登录', pendingTitle: '注册成功，等待审核',
     pendingDesc: '已提交加入“{org}”的申请，组织管理员审核通过后即可登录。', welcome: '欢迎使用 SealHub 印控平台',
     tagline: '用印申请、审批、保管与审计，一处完成', loginSuccess: '登录成功', backToLogin: '返回登录',
-    termsTitle: '服务条款',
+    termsTitle: '服务条款', byPassword: '密码登录', bySms: '短信登录', retryIn: '请 {s} 秒后再试', tooMany: '尝试次数过多',
   },
   layout: {
     switchOrg: '切换组织', currentOrg: '当前组织', notifications: '通知', pendingApprovals: '待我审批 {n} 条',

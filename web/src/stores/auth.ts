@@ -46,6 +46,12 @@ export const useAuthStore = defineStore('auth', () => {
     await fetchMe()
   }
 
+  async function loginSms(phone: string, code: string, totp?: string) {
+    const r = await authApi.loginSms(phone, code, totp)
+    if (r?.csrf_token) setCsrfToken(r.csrf_token)
+    await fetchMe()
+  }
+
   async function logout() {
     try {
       await authApi.logout()
@@ -66,5 +72,5 @@ export const useAuthStore = defineStore('auth', () => {
     setCsrfToken('')
   }
 
-  return { me, loaded, loggedIn, permissions, can, fetchMe, login, logout, switchOrg, clear, adoptCsrf }
+  return { me, loaded, loggedIn, permissions, can, fetchMe, login, loginSms, logout, switchOrg, clear, adoptCsrf }
 })
