@@ -9,11 +9,13 @@ session event loop of pytest-asyncio.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -114,20 +116,42 @@ def browser(server: Server) -> Iterator[Any]:
             b.close()
 
 
+_FAILED_LOAD = re.compile(
+    r"^Failed to load resource: the server responded with a status of (\d{3})\b"
+)
+
+
 @dataclass
 class Watch:
     """Browser console errors and uncaught page errors of every page a test opens."""
 
     errors: list[str] = field(default_factory=list)
     checked: bool = False
+    # (path, status) -> how many more such failed loads the test provokes on purpose
+    expected: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def assert_clean(self) -> None:
         self.checked = True
         assert not self.errors, "browser errors:\n" + "\n".join(self.errors)
 
+    def expect_failed_load(self, path: str, status: int, times: int = 1) -> None:
+        """Chromium logs every 4xx reply as a console error; a test that provokes some on
+        purpose (wrong passwords) names each one here. Anything else still fails the test."""
+        self.expected[(path, status)] = self.expected.get((path, status), 0) + times
+
+    def _expected(self, msg: Any) -> bool:
+        m = _FAILED_LOAD.match(msg.text)
+        if not m:
+            return False
+        key = (urlsplit(str(msg.location.get("url", ""))).path, int(m.group(1)))
+        if self.expected.get(key, 0) <= 0:
+            return False
+        self.expected[key] -= 1
+        return True
+
     def attach(self, page: Any, who: str) -> Any:
         def on_console(msg: Any) -> None:
-            if msg.type == "error":
+            if msg.type == "error" and not self._expected(msg):
                 self.errors.append(f"[{who}] console.error: {msg.text} @ {msg.location}")
 
         page.on("console", on_console)
