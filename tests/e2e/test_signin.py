@@ -147,3 +147,35 @@ def test_throttled_password_sign_in_names_the_wait(
     _sign_in_by_sms(page, throttled, phone)
     page.context.close()
     watch.assert_clean()
+
+
+def test_invitation_status_comes_from_the_enum_labels(
+    server: Server, browser: Any, watch: Watch
+) -> None:
+    """The members screen labels a pending invitation with /meta/enums' invitation_status."""
+    import httpx
+
+    admin_phone, invitee_phone = _api_org(server), _api_org(server)
+    with httpx.Client(base_url=server.url + "/api/v1") as http:
+        r = http.post("/auth/login", json={"phone": admin_phone, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        auth = {"Authorization": f"Bearer {r.json()['token']}"}
+        r = http.post(
+            "/members", json={"real_name": "吴受邀", "phone": invitee_phone}, headers=auth
+        )
+        assert r.status_code == 202 and r.json()["status"] == "pending", r.text
+
+    page = _open(browser, watch, "members")
+    page.goto(server.url + "/login")
+    page.get_by_placeholder("手机号").fill(admin_phone)
+    page.get_by_placeholder("密码", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.wait_for_url(server.url + "/")
+    page.goto(server.url + "/members")
+    row = page.locator(".el-table__row", has_text="吴受邀")
+    expect(row.locator(".el-tag", has_text="待接受")).to_be_visible()
+    page.locator(".lang-switch").click()
+    page.locator(".el-dropdown-menu__item", has_text="English").click()
+    expect(row.locator(".el-tag", has_text="Pending")).to_be_visible()
+    page.context.close()
+    watch.assert_clean()
