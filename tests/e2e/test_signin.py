@@ -143,6 +143,15 @@ def test_throttled_password_sign_in_names_the_wait(
     expect(page.get_by_text("HTTP 429")).to_have_count(0)
     page.screenshot(path=str(SCREENSHOTS / "15-login-throttled.png"))
 
+    # in English the wait keeps counting, worded in English
+    page.locator(".lang-switch").click()
+    page.locator(".el-dropdown-menu__item", has_text="English").click()
+    expect(alert).to_have_text("Too many attempts")
+    expect(submit).to_have_text(re.compile(r"^\s*Try again in \d+ s\s*$"))
+    expect(submit).to_be_disabled()
+    page.locator(".lang-switch").click()
+    page.locator(".el-dropdown-menu__item", has_text="简体中文").click()
+
     # the owner's other way in is not touched by the password wait
     _sign_in_by_sms(page, throttled, phone)
     page.context.close()
