@@ -101,3 +101,22 @@ def test_reason_codes_render_in_both_languages() -> None:
     err = UseNotAllowed(reason="used_up", left=2)
     assert err.title("en") == "The application does not allow this use: not enough presses left (2)"
     assert err.title("zh-CN") == "申请单不允许这次用印：用印次数不足（剩余 2 次）"
+
+
+def test_reason_arguments_are_declared_codes() -> None:
+    """`reason=` is a code some error class translates, never prose or an f-string."""
+    declared = {reason for cls in ERRORS.values() for reason in cls.reasons}
+    bad = []
+    for path in ROOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            for kw in node.keywords:
+                if kw.arg != "reason":
+                    continue
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                if isinstance(kw.value, ast.JoinedStr):
+                    bad.append(f"{where}: an f-string")
+                elif isinstance(kw.value, ast.Constant) and kw.value.value not in declared:
+                    bad.append(f"{where}: {kw.value.value!r} is in no error's reasons table")
+    assert not bad, "\n".join(bad)

@@ -54,7 +54,7 @@ async def idempotent(
             )
         return JSONResponse(_jsonable(value), status_code=status_code)
     if len(key) > 200:
-        raise ValidationFailed(reason="Idempotency-Key longer than 200 characters")
+        raise ValidationFailed(reason="idempotency_key_too_long")
     body = await request.body() if _is_json(request) else b""
     fingerprint = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + body

@@ -129,7 +129,7 @@ class Paging:
         desc = raw.startswith("-")
         field = raw.lstrip("-+")
         if field not in allowed:
-            raise ValidationFailed(reason=f"sort by {field}")
+            raise ValidationFailed(reason="unknown_sort", value=field)
         return field, desc
 
 

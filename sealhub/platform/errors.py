@@ -85,6 +85,13 @@ class ValidationFailed(AppError):
     status = 422
     zh = "输入有误：{reason}"
     en = "Invalid input: {reason}"
+    reasons: ClassVar[dict[str, tuple[str, str]]] = {
+        "idempotency_key_too_long": (
+            "Idempotency-Key 超过 200 个字符",
+            "Idempotency-Key longer than 200 characters",
+        ),
+        "unknown_sort": ("不能按 {value} 排序", "cannot sort by {value}"),
+    }
 
 
 class Conflict(AppError):
