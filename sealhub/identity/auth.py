@@ -663,8 +663,6 @@ async def set_password(
     session: AsyncSession, runtime: Runtime, user: User, new_password: str
 ) -> None:
     user.password_hash = await hash_async(new_password)
-    user.failed_logins = 0
-    user.locked_until = None
     await revoke_sessions(session, runtime, user.id)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sealhub.identity import auth, common, errors, schemas
 from sealhub.identity import repository as repo
 from sealhub.identity.models import Invitation, InvitationStatus, Organization, OrgUnit, Role, User
+from sealhub.identity.policy import INVITATION_STATUS, InvitationAction
 from sealhub.identity.repository import InvitationRepository, RoleRepository, UnitRepository
 from sealhub.platform import audit, clock, ids
 from sealhub.platform.actor import Actor, DataScope
@@ -157,7 +158,8 @@ async def list_invitations(
 async def cancel_invitation(session: AsyncSession, actor: Actor, invitation_id: uuid.UUID) -> None:
     """Withdraw a pending invitation."""
     inv = await InvitationRepository(session, actor).get_for_update(invitation_id)
-    if not await repo.claim_invitation(session, inv.id, InvitationStatus.CANCELLED, clock.now()):
+    target = INVITATION_STATUS.transition(inv.status, InvitationAction.CANCEL)
+    if not await repo.claim_invitation(session, inv.id, target, clock.now()):
         raise errors.InvitationInvalidTransition(current=inv.status, action="cancel")
     await audit.record(
         session,
@@ -214,7 +216,8 @@ async def decline(
 ) -> schemas.InvitationOut:
     """Turn down an invitation."""
     inv = await mine(session, user_id, invitation_id)
-    if not await repo.claim_invitation(session, inv.id, InvitationStatus.DECLINED, clock.now()):
+    target = INVITATION_STATUS.transition(inv.status, InvitationAction.DECLINE)
+    if not await repo.claim_invitation(session, inv.id, target, clock.now()):
         raise errors.InvitationInvalidTransition(current=inv.status, action="decline")
     await session.refresh(inv)
     await audit.record(

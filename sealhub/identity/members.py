@@ -14,7 +14,6 @@ from sealhub.identity import auth, common, errors, invitations, schemas
 from sealhub.identity import repository as repo
 from sealhub.identity.models import (
     Invitation,
-    InvitationStatus,
     MemberRole,
     Membership,
     MemberStatus,
@@ -24,7 +23,12 @@ from sealhub.identity.models import (
     Session,
     User,
 )
-from sealhub.identity.policy import MEMBER_STATUS, MemberAction
+from sealhub.identity.policy import (
+    INVITATION_STATUS,
+    MEMBER_STATUS,
+    InvitationAction,
+    MemberAction,
+)
 from sealhub.identity.repository import (
     MemberRepository,
     RoleRepository,
@@ -579,7 +583,8 @@ async def _accept(
     user = await auth.get_user(session, inv.user_id)
     person = invitations.person_actor(user.id, inv.org_id, inv.real_name, ip=ip, client=client)
     now = clock.now()
-    if not await repo.claim_invitation(session, inv.id, InvitationStatus.ACCEPTED, now):
+    target = INVITATION_STATUS.transition(inv.status, InvitationAction.ACCEPT)
+    if not await repo.claim_invitation(session, inv.id, target, now):
         raise errors.InvitationInvalidTransition(current=inv.status, action="accept")
     existing = await repo.membership_of(session, inv.org_id, user.id)
     if existing is not None and existing.deleted_at is None:

@@ -80,8 +80,6 @@ class User(IdMixin, CreatedUpdatedMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     totp_enabled: Mapped[bool] = mapped_column(default=False)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
     last_org_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     locale: Mapped[str] = mapped_column(String(10), default="zh-CN")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sealhub.identity.errors import MemberInvalidTransition
-from sealhub.identity.models import MemberStatus
+from sealhub.identity.errors import InvitationInvalidTransition, MemberInvalidTransition
+from sealhub.identity.models import InvitationStatus, MemberStatus
 from sealhub.platform.lifecycle import Lifecycle
 
 
@@ -32,4 +32,29 @@ MEMBER_STATUS: Lifecycle[MemberStatus, MemberAction] = Lifecycle(
         (M.DISABLED, A.ENABLE): M.ACTIVE,
     },
     error=MemberInvalidTransition,
+)
+
+
+class InvitationAction(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    CANCEL = "cancel"  # withdrawn by the organisation
+
+
+I = InvitationStatus  # noqa: E741
+
+INVITATION_STATUS: Lifecycle[InvitationStatus, InvitationAction] = Lifecycle(
+    "invitation_status",
+    states={
+        I.PENDING: ("待接受", "Pending", "warning"),
+        I.ACCEPTED: ("已接受", "Accepted", "success"),
+        I.DECLINED: ("已拒绝", "Declined", "danger"),
+        I.CANCELLED: ("已撤回", "Withdrawn", "info"),
+    },
+    moves={
+        (I.PENDING, InvitationAction.ACCEPT): I.ACCEPTED,
+        (I.PENDING, InvitationAction.DECLINE): I.DECLINED,
+        (I.PENDING, InvitationAction.CANCEL): I.CANCELLED,
+    },
+    error=InvitationInvalidTransition,
 )

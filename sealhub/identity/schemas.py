@@ -8,8 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sealhub.identity.models import InvitationStatus
-from sealhub.identity.policy import MEMBER_STATUS
+from sealhub.identity.policy import INVITATION_STATUS, MEMBER_STATUS
 from sealhub.platform.actor import DataScope
 from sealhub.platform.i18n import label_table
 from sealhub.platform.types import Instant, Name, StrictModel
@@ -403,14 +402,7 @@ def enum_labels() -> dict[str, list[dict[str, Any]]]:
     """Member and invitation statuses and data scopes with zh/en labels and tag colours."""
     return {
         "member_status": MEMBER_STATUS.labels(),
-        "invitation_status": label_table(
-            {
-                InvitationStatus.PENDING: ("待接受", "Pending", "warning"),
-                InvitationStatus.ACCEPTED: ("已接受", "Accepted", "success"),
-                InvitationStatus.DECLINED: ("已拒绝", "Declined", "danger"),
-                InvitationStatus.CANCELLED: ("已撤回", "Withdrawn", "info"),
-            }
-        ),
+        "invitation_status": INVITATION_STATUS.labels(),
         "data_scope": label_table(
             {
                 DataScope.SELF: ("仅本人", "Self only", "info"),

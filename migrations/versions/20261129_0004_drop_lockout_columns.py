@@ -1,0 +1,36 @@
+"""drop users.failed_logins and users.locked_until (sign-in failures are counted in the cache)
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-29
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import sealhub.platform.db.base
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # the hard lock an attacker could trigger is gone: growing delays live in the cache
+    # (sealhub/platform/ratelimit.py), so these columns are no longer read or written
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("locked_until")
+        batch_op.drop_column("failed_logins")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("locked_until", sealhub.platform.db.base.UTCDateTime(), nullable=True)
+        )
