@@ -48,11 +48,7 @@ async def _request_readable(session: AsyncSession, actor: Actor, payload: dict[s
     request_id = _id(payload, "request_id")
     if request_id is None:
         return False
-    try:
-        await requests_service.get_request(session, actor, request_id)
-    except NotFound:
-        return False
-    return True
+    return await requests_service.can_read(session, actor, request_id)
 
 
 async def _seal_readable(session: AsyncSession, actor: Actor, payload: dict[str, Any]) -> bool:

@@ -26,6 +26,7 @@ from sealhub.requests.service.flows import (
     update_flow,
 )
 from sealhub.requests.service.read import (
+    can_read,
     created_since,
     get_request,
     list_requests,
@@ -49,6 +50,7 @@ __all__ = [
     "add_presses",
     "approve",
     "archive",
+    "can_read",
     "change_window",
     "create_flow",
     "create_request",

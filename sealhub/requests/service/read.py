@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sealhub.platform.actor import Actor
 from sealhub.platform.errors import Forbidden
 from sealhub.requests import repository
+from sealhub.requests.errors import RequestNotFound
 from sealhub.requests.models import (
     RequestItem,
     StampRequest,
@@ -79,6 +80,15 @@ async def get_request(session: AsyncSession, actor: Actor, request_id: uuid.UUID
     """Everything about one application the actor may see, and what they may do with it."""
     req = await _visible(session, actor, request_id)
     return await _detail(session, actor, req)
+
+
+async def can_read(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -> bool:
+    """Whether the actor may see the application (the visibility rule, without the detail)."""
+    try:
+        await _visible(session, actor, request_id)
+    except RequestNotFound:
+        return False
+    return True
 
 
 async def created_since(session: AsyncSession, actor: Actor, since: datetime) -> list[datetime]:
