@@ -10,10 +10,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import Boolean, Uuid, bindparam, insert, inspect, select, text
 
 from sealhub.models import metadata
 from sealhub.platform.db import migrate
+from sealhub.platform.db.base import UTCDateTime
 from sealhub.platform.db.engine import make_engine
 from tests.conftest import backend_params
 from tests.dbs import scratch_database
@@ -71,6 +72,24 @@ async def _seed_and_read(url: str, seed: bool) -> tuple[str | None, str | None, 
                 at = datetime(2026, 1, 1, tzinfo=UTC)
                 org = uuid.uuid4()
                 await conn.execute(insert(orgs).values(id=org, name="旧数据", code="old-data"))
+                # a person with a membership: foreign keys into users must survive column drops
+                user = uuid.uuid4()
+                await conn.execute(
+                    text(
+                        "INSERT INTO users (id, phone, password_hash, totp_enabled, failed_logins,"
+                        " locale, created_at, updated_at) VALUES (:id, '13900000000', 'x',"
+                        " :no, 0, 'zh-CN', :at, :at)"
+                    ).bindparams(
+                        bindparam("id", user, type_=Uuid()),
+                        bindparam("no", False, type_=Boolean()),
+                        bindparam("at", at, type_=UTCDateTime()),
+                    )
+                )
+                await conn.execute(
+                    insert(tables["memberships"]).values(
+                        id=uuid.uuid4(), org_id=org, user_id=user, real_name="老员工"
+                    )
+                )
                 await conn.execute(
                     insert(audit).values(
                         id=uuid.uuid4(),

@@ -50,7 +50,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("created_by_org_id")
+    # natively on SQLite too: a batch copy would DROP TABLE users, refused by foreign keys
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE users DROP COLUMN created_by_org_id")
+    else:
+        op.drop_column("users", "created_by_org_id")
     # the table's indexes go with it (MariaDB refuses to drop one a foreign key needs)
     op.drop_table("invitations")

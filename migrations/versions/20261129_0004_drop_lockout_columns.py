@@ -20,17 +20,20 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     # the hard lock an attacker could trigger is gone: growing delays live in the cache
-    # (sealhub/platform/ratelimit.py), so these columns are no longer read or written
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("locked_until")
-        batch_op.drop_column("failed_logins")
+    # (sealhub/platform/ratelimit.py), so these columns are no longer read or written.
+    # SQLite drops them natively (3.35+): a batch copy would DROP TABLE users, which
+    # foreign keys from memberships and sessions refuse once there is data.
+    for column in ("locked_until", "failed_logins"):
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f"ALTER TABLE users DROP COLUMN {column}")
+        else:
+            op.drop_column("users", column)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch_op.add_column(
-            sa.Column("locked_until", sealhub.platform.db.base.UTCDateTime(), nullable=True)
-        )
+    op.add_column(
+        "users", sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "users", sa.Column("locked_until", sealhub.platform.db.base.UTCDateTime(), nullable=True)
+    )
