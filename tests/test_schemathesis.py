@@ -80,8 +80,10 @@ def test_no_5xx_and_replies_keep_to_the_schema(server):
         "examples,coverage,fuzzing,stateful",
         "--max-time",
         str(SECONDS),
+        # one worker: with two threads, hypothesis' ast.parse of its filters now and then
+        # trips CPython 3.11's "AST constructor recursion depth mismatch" inside schemathesis
         "--workers",
-        "2",
+        "1",
         "--header",
         f"Authorization: Bearer {token}",
         "--exclude-path-regex",
