@@ -20,14 +20,6 @@ from sealhub.platform import audit, clock
 from sealhub.platform.actor import Actor, DataScope
 from sealhub.platform.runtime import Runtime
 
-SCOPE_LABELS: dict[DataScope, tuple[str, str]] = {
-    DataScope.SELF: ("仅本人", "Own records only"),
-    DataScope.UNIT: ("本部门", "Own unit"),
-    DataScope.UNIT_AND_BELOW: ("本部门及下级部门", "Own unit and below"),
-    DataScope.ORG: ("全组织", "Whole organisation"),
-}
-
-
 # ================================================================ roles
 
 
@@ -47,8 +39,8 @@ def permission_catalogue() -> schemas.CatalogueOut:
         for key, (zh, en) in GROUPS.items()
     ]
     scopes = [
-        schemas.DataScopeOut(key=s.value, zh=SCOPE_LABELS[s][0], en=SCOPE_LABELS[s][1])
-        for s in DataScope
+        schemas.DataScopeOut(key=s.value, zh=zh, en=en)
+        for s, (zh, en, _) in schemas.DATA_SCOPE_LABELS.items()
     ]
     return schemas.CatalogueOut(groups=groups, data_scopes=scopes)
 

@@ -398,17 +398,19 @@ class ApiKeyCreateIn(Strict):
     expires_at: Instant | None = None
 
 
+# one wording for the role editor's catalogue and the console's tags
+DATA_SCOPE_LABELS: dict[DataScope, tuple[str, str, str]] = {
+    DataScope.SELF: ("仅本人", "Own records only", "info"),
+    DataScope.UNIT: ("本部门", "Own unit", "primary"),
+    DataScope.UNIT_AND_BELOW: ("本部门及下级部门", "Own unit and below", "warning"),
+    DataScope.ORG: ("全组织", "Whole organisation", "danger"),
+}
+
+
 def enum_labels() -> dict[str, list[dict[str, Any]]]:
     """Member and invitation statuses and data scopes with zh/en labels and tag colours."""
     return {
         "member_status": MEMBER_STATUS.labels(),
         "invitation_status": INVITATION_STATUS.labels(),
-        "data_scope": label_table(
-            {
-                DataScope.SELF: ("仅本人", "Self only", "info"),
-                DataScope.UNIT: ("本部门", "Own unit", "primary"),
-                DataScope.UNIT_AND_BELOW: ("本部门及下级", "Unit and below", "warning"),
-                DataScope.ORG: ("全组织", "Whole organisation", "danger"),
-            }
-        ),
+        "data_scope": label_table(DATA_SCOPE_LABELS),
     }
