@@ -113,20 +113,17 @@ async def _until(condition: Any, app: FastAPI, seconds: float = 10) -> None:
     raise AssertionError("the expected events never arrived")
 
 
-async def test_a_self_scope_employee_does_not_receive_others_request_events(app, client):
-    admin = await register_org(client, app)
-    unit = await create_unit(admin, "行政部")
-    keeper = await add_member(admin, name="李管章", roles=["keeper"], unit_ids=[unit["id"]])
-    applicant = await add_member(admin, name="王员工", roles=["employee"], unit_ids=[unit["id"]])
-    colleague = await add_member(admin, name="赵员工", roles=["employee"], unit_ids=[unit["id"]])
-    it = await add_member(admin, name="钱信息", roles=["it"], unit_ids=[unit["id"]])
-    seal = await admin.post(
+async def _keeper_seal(
+    admin: Any, unit: dict[str, Any], keeper: Any, seal_type: str, name: str, code: str
+) -> dict[str, Any]:
+    """A physical seal in `unit` kept by `keeper`, and a flow its keepers approve."""
+    seal: dict[str, Any] = await admin.post(
         "/api/v1/seals",
         json={
             "kind": "physical",
-            "type": "contract",
-            "name": "合同章",
-            "code": "HT-1",
+            "type": seal_type,
+            "name": name,
+            "code": code,
             "unit_id": unit["id"],
             "keeper_ids": [keeper.user_id],
         },
@@ -138,6 +135,17 @@ async def test_a_self_scope_employee_does_not_receive_others_request_events(app,
             "steps": [{"name": "管章人", "mode": "any", "approver": {"kind": "seal_keeper"}}],
         },
     )
+    return seal
+
+
+async def test_a_self_scope_employee_does_not_receive_others_request_events(app, client):
+    admin = await register_org(client, app)
+    unit = await create_unit(admin, "行政部")
+    keeper = await add_member(admin, name="李管章", roles=["keeper"], unit_ids=[unit["id"]])
+    applicant = await add_member(admin, name="王员工", roles=["employee"], unit_ids=[unit["id"]])
+    colleague = await add_member(admin, name="赵员工", roles=["employee"], unit_ids=[unit["id"]])
+    it = await add_member(admin, name="钱信息", roles=["it"], unit_ids=[unit["id"]])
+    seal = await _keeper_seal(admin, unit, keeper, "contract", "合同章", "HT-1")
 
     async with (
         Listener(app, admin) as boss,
@@ -226,24 +234,7 @@ async def test_a_reader_losing_request_read_stops_receiving_while_connected(app,
     keeper = await add_member(admin, name="李管章", roles=["keeper"], unit_ids=[unit["id"]])
     applicant = await add_member(admin, name="王员工", roles=["employee"], unit_ids=[unit["id"]])
     reader = await add_member(admin, name="孙审批", roles=["approver"], unit_ids=[unit["id"]])
-    seal = await admin.post(
-        "/api/v1/seals",
-        json={
-            "kind": "physical",
-            "type": "finance",
-            "name": "财务章",
-            "code": "CW-1",
-            "unit_id": unit["id"],
-            "keeper_ids": [keeper.user_id],
-        },
-    )
-    await admin.post(
-        "/api/v1/flows",
-        json={
-            "name": "管章人审批",
-            "steps": [{"name": "管章人", "mode": "any", "approver": {"kind": "seal_keeper"}}],
-        },
-    )
+    seal = await _keeper_seal(admin, unit, keeper, "finance", "财务章", "CW-1")
     employee_role = (await role_ids(admin, ["employee"]))[0]
 
     async with Listener(app, reader) as listening, Listener(app, admin) as boss:
