@@ -30,10 +30,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from enum import Enum
 from typing import Any, ClassVar, Self, TypeVar
 
 import orjson
+from pydantic import TypeAdapter
 from sqlalchemy import JSON, Index, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -76,7 +76,9 @@ class Event:
 
     def payload(self) -> dict[str, Any]:
         """The stored JSON: every field, plus the version as "v"."""
-        body: dict[str, Any] = _encode(self)
+        # orjson writes dataclasses, UUIDs, aware datetimes and enums as the JSON we store;
+        # `str` covers the UUID class database drivers return (asyncpg's is its own)
+        body: dict[str, Any] = orjson.loads(orjson.dumps(self, default=str))
         body["v"] = self.version
         return body
 
@@ -86,7 +88,7 @@ class Event:
         data = dict(payload)
         if data.get("org_id") is None and org_id is not None:
             data["org_id"] = str(org_id)
-        return _decode(cls, data)  # type: ignore[no-any-return]
+        return _adapter(cls).validate_python(data)
 
 
 def declared() -> dict[str, type[Event]]:
@@ -177,13 +179,19 @@ def handlers_for(name: str) -> list[Handler]:
 
 async def emit(session: AsyncSession, event: Event) -> None:
     """Write an event in the caller's transaction (with its next flush or the commit)."""
-    write(session, event.name, event.payload(), org_id=event.org_id)
+    _queue(session, event.name, event.payload(), org_id=event.org_id)
 
 
 def write(
     session: AsyncSession, name: str, payload: dict[str, Any], *, org_id: uuid.UUID | None
 ) -> None:
     """Queue one outbox row as it is stored; contexts emit typed events through `emit`."""
+    _queue(session, name, orjson.loads(orjson.dumps(payload)), org_id=org_id)
+
+
+def _queue(
+    session: AsyncSession, name: str, payload: dict[str, Any], *, org_id: uuid.UUID | None
+) -> None:
     appends.append(
         session,
         OutboxEvent,
@@ -191,7 +199,7 @@ def write(
             "id": new_id(),
             "name": name,
             "org_id": org_id,
-            "payload": orjson.loads(orjson.dumps(payload)),
+            "payload": payload,
             "created_at": clock.now(),
             "delivered_at": None,
             "attempts": 0,
@@ -224,65 +232,17 @@ async def pending(session: AsyncSession, limit: int = 100) -> list[OutboxEvent]:
     return list((await session.execute(stmt)).scalars())
 
 
-# ---- the codec: dataclass fields to JSON and back ----
+# ---- decoding: pydantic validates the stored JSON back into the dataclass ----
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
 
 
-_FIELD_NAMES: dict[type[Any], tuple[str, ...] | None] = {}
-
-
-def _names(cls: type[Any]) -> tuple[str, ...] | None:
-    """A dataclass's field names, None for other types (cached: every create emits one)."""
-    try:
-        return _FIELD_NAMES[cls]
-    except KeyError:
-        names = None
-        if dataclasses.is_dataclass(cls):
-            names = tuple(f.name for f in dataclasses.fields(cls))
-        _FIELD_NAMES[cls] = names
-        return names
-
-
-def _encode(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float):
-        return value
-    names = _names(type(value))
-    if names is not None:
-        return {n: _encode(getattr(value, n)) for n in names}
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, list | tuple):
-        return [_encode(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _encode(v) for k, v in value.items()}
-    return value
-
-
-def _decode(tp: Any, value: Any) -> Any:
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
-        known_fields = {f.name for f in dataclasses.fields(tp) if f.init}
-        return tp(**{k: _decode(hints[k], v) for k, v in value.items() if k in known_fields})
-    origin = typing.get_origin(tp)
-    if origin in (types.UnionType, typing.Union):
-        if value is None:
-            return None
-        inner = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _decode(inner[0], value) if len(inner) == 1 else value
-    if origin in (list, tuple):
-        (arg, *_) = typing.get_args(tp) or (Any,)
-        items = [_decode(arg, v) for v in value]
-        return tuple(items) if origin is tuple else items
-    if tp is uuid.UUID:
-        return uuid.UUID(str(value))
-    if tp is datetime:
-        return clock.aware(datetime.fromisoformat(value))
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp(value)
-    return value
+def _adapter(cls: type[E]) -> TypeAdapter[E]:
+    """One adapter per event class (building one costs far more than using it)."""
+    adapter = _ADAPTERS.get(cls)
+    if adapter is None:
+        adapter = _ADAPTERS[cls] = TypeAdapter(cls)
+    return adapter
 
 
 def _type_name(tp: Any) -> str:
