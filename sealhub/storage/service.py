@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import uuid
 from collections.abc import Callable, Set
@@ -14,7 +15,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sealhub.platform import clock
+from sealhub.platform import clock, untrusted
 from sealhub.platform.actor import Actor
 from sealhub.platform.crypto import Envelope, Sealed
 from sealhub.platform.errors import AppError
@@ -36,7 +37,6 @@ from sealhub.storage.sniff import (
     Sniffed,
     check_size,
     clean_filename,
-    image_size,
     sniff,
 )
 
@@ -95,11 +95,18 @@ async def put(
     allowed_kinds: Set[str] = DEFAULT_KINDS,
     max_bytes: int | None = None,
     retain_until: datetime | None = None,
+    check: Callable[[Sniffed], None] | None = None,
 ) -> StoredObject:
     """Validate, encrypt and store an upload; the same bytes in one org give the same object."""
     check_size(len(data), runtime.settings.max_upload_bytes if max_bytes is None else max_bytes)
-    # Parsing and hashing a large PDF takes a while: keep it off the event loop.
-    prepared = await asyncio.to_thread(_prepare, data, filename, allowed_kinds)
+    # Parsing a PDF or image is parsing untrusted bytes: in a limited child process (time,
+    # memory), so a hostile file fails fast and never holds the server's threads.
+    limits = dataclasses.replace(untrusted.default_limits(), max_input_bytes=max(len(data), 1))
+    prepared = await untrusted.run(
+        _prepare, data, filename, frozenset(allowed_kinds), limits=limits
+    )
+    if check is not None:  # the caller's own rule on what the sniffing found
+        check(prepared.sniffed)
     repo = StoredObjectRepository(session, actor)
     existing = await repo.by_sha256(prepared.sha256)
     if existing is not None:
@@ -159,11 +166,12 @@ async def put_image(
     """Store an image to attach to a row (a unit's logo, a seal's imprint): PNG, JPEG or
     WebP, sniffed and pixel-bounded like any upload; `max_side` bounds each side, refused
     with `too_large(width=, height=, limit=)`."""
-    if max_side is not None:
-        size = await asyncio.to_thread(image_size, data)
-        if size is not None and max(size) > max_side:
-            error = too_large or ImageSideTooLarge
-            raise error(width=size[0], height=size[1], limit=max_side)
+
+    def within(sniffed: Sniffed) -> None:
+        width, height = sniffed.width or 0, sniffed.height or 0
+        if max_side is not None and max(width, height) > max_side:
+            raise (too_large or ImageSideTooLarge)(width=width, height=height, limit=max_side)
+
     return await put(
         session,
         runtime,
@@ -173,6 +181,7 @@ async def put_image(
         purpose=purpose,
         allowed_kinds=frozenset({IMAGE}),
         max_bytes=max_bytes,
+        check=within,
     )
 
 

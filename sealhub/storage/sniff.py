@@ -135,15 +135,3 @@ def _check_image(data: bytes) -> Sniffed:
     if fmt not in _PIL_TYPES:
         raise NotImage(f"unexpected format {fmt!r}")
     return Sniffed(content_type=_PIL_TYPES[fmt], kind=IMAGE, width=width, height=height)
-
-
-def image_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from the image header, or None when it is not a readable image."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data)) as img:
-                width, height = img.size
-                return int(width), int(height)
-    except Exception:
-        return None
