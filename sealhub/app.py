@@ -50,7 +50,6 @@ def build_runtime(settings: Settings) -> Runtime:
         workers=settings.untrusted_workers,
         seconds=settings.untrusted_seconds,
         memory_mb=settings.untrusted_memory_mb,
-        preload=("sealhub.identity.spreadsheet",),
     )
     db, cache, envelope, broker = build_platform(settings)
     return Runtime(

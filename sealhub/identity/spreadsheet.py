@@ -18,6 +18,7 @@ from sealhub.platform import untrusted
 MAX_ROWS = 5000
 MAX_ENTRIES = 200  # a workbook from Excel or WPS has a few dozen parts
 MAX_INFLATED = 64 * 1024 * 1024  # bytes of XML a member list can reasonably need
+untrusted.preload(__name__)  # its `parse_table` runs in the untrusted-file pool
 
 
 async def read_table(

@@ -65,23 +65,26 @@ _workers = 2
 _waiters = ThreadPoolExecutor(max_workers=_workers, thread_name_prefix="untrusted")
 _slots: asyncio.Semaphore | None = None
 _slots_lock = threading.Lock()
-_preload: tuple[str, ...] = ()
+_preload: list[str] = []
 
 
-def configure(
-    *, workers: int, seconds: float, memory_mb: int, preload: tuple[str, ...] = ()
-) -> None:
-    """Set the pool size, default limits and modules the fork server imports once."""
-    global _limits, _workers, _waiters, _slots, _preload
+def preload(module: str) -> None:
+    """Have the fork server import `module` once (a module whose parsers run here calls
+    this at import): each child then starts in ~30 ms instead of importing it (~350 ms).
+    Takes effect when the fork server starts, at the process's first parse."""
+    if module not in _preload:
+        _preload.append(module)
+        multiprocessing.get_context("forkserver").set_forkserver_preload(list(_preload))
+
+
+def configure(*, workers: int, seconds: float, memory_mb: int) -> None:
+    """Set the pool size and default limits."""
+    global _limits, _workers, _waiters, _slots
     _limits = Limits(seconds=seconds, memory_mb=memory_mb, max_input_bytes=_limits.max_input_bytes)
     if workers != _workers:
         old, _waiters = _waiters, ThreadPoolExecutor(workers, thread_name_prefix="untrusted")
         old.shutdown(wait=False)
         _workers, _slots = workers, None
-    if preload and preload != _preload:
-        _preload = preload
-        # takes effect when the fork server starts (the first parse of the process)
-        multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
 
 
 def default_limits() -> Limits:

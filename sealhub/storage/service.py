@@ -41,6 +41,7 @@ from sealhub.storage.sniff import (
 )
 
 DEFAULT_KINDS = frozenset({PDF, IMAGE})
+untrusted.preload(__name__)  # its `_prepare` runs in the untrusted-file pool
 
 
 class StorageRuntime(Protocol):
