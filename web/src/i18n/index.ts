@@ -1,6 +1,7 @@
 import { createI18n } from 'vue-i18n'
 import zhCN from './zh-CN'
 import en from './en'
+import { MODULES } from '@/modules'
 
 export type Locale = 'zh-CN' | 'en'
 const KEY = 'sealhub.locale'
@@ -10,11 +11,19 @@ function initialLocale(): Locale {
   return saved === 'en' ? 'en' : 'zh-CN'
 }
 
+/** The core messages with each console module's top-level keys added (typed as the core). */
+function merged<T extends object>(core: T, locale: Locale): T {
+  return Object.assign({}, core, ...MODULES.map((m) => m.messages?.[locale] ?? {})) as T
+}
+
 export const i18n = createI18n({
   legacy: false,
   locale: initialLocale(),
   fallbackLocale: 'zh-CN',
-  messages: { 'zh-CN': zhCN, en },
+  messages: {
+    'zh-CN': merged(zhCN, 'zh-CN'),
+    en: merged(en, 'en'),
+  },
 })
 
 export function getLocale(): Locale {

@@ -1,4 +1,5 @@
 import type { Component } from 'vue'
+import { MODULES } from '@/modules'
 import { Odometer, Stamp, Document, Finished, Share, OfficeBuilding, Setting, User, Lock, Tickets, EditPen, Bell } from '@element-plus/icons-vue'
 
 export interface MenuItem {
@@ -10,7 +11,7 @@ export interface MenuItem {
   children?: MenuItem[]
 }
 
-export const MENU: MenuItem[] = [
+const CORE: MenuItem[] = [
   { path: '/', key: 'dashboard', title: 'menu.dashboard', icon: Odometer },
   {
     key: 'usage',
@@ -38,6 +39,14 @@ export const MENU: MenuItem[] = [
   },
   { path: '/audit', key: 'audit', title: 'menu.audit', icon: Document, perm: 'audit.read' },
 ]
+
+/** The core entries in order (0, 10, 20, ...) with the modules' entries placed by their `order`. */
+export const MENU: MenuItem[] = [
+  ...CORE.map((item, i) => ({ order: i * 10, item })),
+  ...MODULES.flatMap((m) => m.menu ?? []),
+]
+  .sort((a, b) => a.order - b.order)
+  .map((e) => e.item)
 
 /** The menu with the items the member may not open removed (and groups left empty dropped). */
 export function filterMenu(items: MenuItem[], can: (p?: string | string[]) => boolean): MenuItem[] {

@@ -2,6 +2,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { useAuthStore } from '@/stores/auth'
 import { setUnauthorizedHandler } from '@/api/http'
 import { t } from '@/i18n'
+import { MODULES } from '@/modules'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -33,6 +34,7 @@ export const routes: RouteRecordRaw[] = [
       children: [{ path: '', name, component, meta: { public: true, title } }],
     }),
   ),
+  ...MODULES.flatMap((m) => m.publicRoutes ?? []),
   {
     path: '/',
     component: MainLayout,
@@ -53,6 +55,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'members', name: 'members', component: () => import('@/views/members/MemberListView.vue'), meta: { title: 'menu.members', perm: 'member.read' } },
       { path: 'invitations', name: 'my-invitations', component: () => import('@/views/members/MyInvitationsView.vue'), meta: { title: 'invitation.mine' } },
       { path: 'audit', name: 'audit', component: () => import('@/views/audit/AuditView.vue'), meta: { title: 'menu.audit', perm: 'audit.read' } },
+      ...MODULES.flatMap((m) => m.routes ?? []),
       { path: '403', name: 'forbidden', component: () => import('@/views/ErrorView.vue'), props: { code: 403 }, meta: { title: 'error.forbidden' } },
       { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/views/ErrorView.vue'), props: { code: 404 }, meta: { title: 'error.notFound' } },
     ],
