@@ -127,5 +127,11 @@ async def _run_worker() -> None:
         await runtime.close()
 
 
+# smart-seal simulator (sealhub/cli/simulate.py)
+from sealhub.cli.simulate import simulate as _simulate  # noqa: E402
+
+app.command("simulate")(_simulate)
+
+
 if __name__ == "__main__":
     app()
