@@ -132,6 +132,11 @@ from sealhub.cli.simulate import simulate as _simulate  # noqa: E402
 
 app.command("simulate")(_simulate)
 
+# smart-seal device tools (sealhub/cli/devices.py)
+from sealhub.cli.devices import app as _devices_app  # noqa: E402
+
+app.add_typer(_devices_app, name="devices")
+
 
 if __name__ == "__main__":
     app()

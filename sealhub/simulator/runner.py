@@ -175,7 +175,9 @@ class DeviceRunner:
             raise _GoOffline(self._offline_s)
 
     def go_offline(self, seconds: float) -> None:
+        """Drop the network now: from here on, records stay in the journal."""
         self._offline_s = seconds
+        self._client = None
         self._offline.set()
 
     async def _read(self, client: aiomqtt.Client) -> None:
