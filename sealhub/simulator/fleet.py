@@ -87,7 +87,8 @@ class Fleet:
 
     async def _save_every(self, seconds: float) -> None:
         while not self.stop.is_set():
-            await asyncio.sleep(seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), seconds)
             await asyncio.to_thread(self.save)
 
 
