@@ -51,6 +51,7 @@ def simulate(
     from sealhub.simulator.runner import Behaviour
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s")
+    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
     bad = [b for b in break_ if b not in BREAKS]
     if bad:
         raise typer.BadParameter(f"unknown --break {bad[0]} (one of {', '.join(BREAKS)})")

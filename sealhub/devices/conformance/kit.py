@@ -655,7 +655,9 @@ async def _unknown_command(kit: Kit) -> m.Ack | None:
 
 
 def _show(ack: m.Ack | None) -> str:
-    return "nothing" if ack is None else f"{ack.status} ({ack.reason})"
+    if ack is None:
+        return "nothing"
+    return f"{ack.status} ({ack.reason})" if ack.reason else ack.status
 
 
 async def _firmware(kit: Kit, http_host: str) -> None:
