@@ -2,9 +2,9 @@
 
 - `amqtt_url`: amqtt's broker embedded in the test session's event loop, bound to 127.0.0.1
   on a free port (MQTT 3.1.1 only).
-- `mosquitto_url`: `SEALHUB_TEST_MQTT_URL` when set (CI's Mosquitto), else Debian's
-  `mosquitto` binary started on a free port with a temporary configuration; skipped, with
-  the reason, when neither is available.
+- `mosquitto_url`: Debian's `mosquitto` binary started on a free port with a temporary
+  configuration (anonymous: these tests play both sides); else `SEALHUB_TEST_MQTT_URL` when
+  set; skipped, with the reason, when neither is available.
 - `broker_url`: each test that takes it runs on both.
 """
 
@@ -62,14 +62,15 @@ async def amqtt_url() -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def mosquitto_url() -> Iterator[str]:
-    explicit = os.environ.get(MQTT_ENV)
-    if explicit:
-        yield explicit
-        return
     binary = shutil.which("mosquitto") or (
         "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
     )
     if binary is None:
+        # an external one must let anonymous clients use any sealhub/v1 topic
+        explicit = os.environ.get(MQTT_ENV)
+        if explicit:
+            yield explicit
+            return
         pytest.skip(f"no Mosquitto: install Debian's mosquitto or set {MQTT_ENV}")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="sealhub-mosquitto-") as tmp:
