@@ -301,7 +301,7 @@ class SimDevice:
             outs, effects, result = handler(cmd.id, cmd.args)
         except _BadArgs:
             return [self._ack(cmd.id, "bad_args")], []
-        ack = m.Ack(id=cmd.id, status="accepted", reason=None)
+        ack = self._ack(cmd.id, None).body
         self._remember(cmd.id, [ack] if result is None else [ack, result])
         tail = [] if result is None else [Out(result)]
         return [Out(ack), *outs, *tail], effects

@@ -15,7 +15,6 @@ import hashlib
 import json
 import secrets
 import socket
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,10 +29,13 @@ from sealhub.devices.protocol import bundle as bundles
 from sealhub.devices.protocol import messages as m
 from sealhub.devices.protocol.journal import ChainTracker, Link
 from sealhub.devices.protocol.signing import Signer, Verifier
+from sealhub.platform import clock
 
 PERSON = "kit-person-1"
 SECOND = "kit-person-2"
 STRANGER = "kit-stranger"
+# a protocol field (a wire code), not an error reason
+KIT_REASON = "conformance"
 NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 
 
@@ -56,8 +58,7 @@ class KitKeys:
 
 
 def _now_ms() -> int:
-    # the kit is a tool run against a device's real clock, like the device itself
-    return time.time_ns() // 1_000_000
+    return int(clock.now().timestamp() * 1000)
 
 
 @dataclass
@@ -100,7 +101,8 @@ class Kit:
     # --- the platform's side ------------------------------------------------------------
 
     def next_down_seq(self) -> int:
-        self.down_seq = max(self.down_seq + 1, time.time_ns() // 1000)
+        # §5.4: the sender's clock in microseconds, strictly increasing
+        self.down_seq = max(self.down_seq + 1, int(clock.now().timestamp() * 1_000_000))
         return self.down_seq
 
     async def send(
@@ -199,7 +201,7 @@ class Kit:
                     method="PUT",
                     headers={},
                     expires=_now_ms(),
-                    reason="conformance",
+                    reason=KIT_REASON,
                 )
             )
 
@@ -425,7 +427,7 @@ async def _scenario(
     kit.check_command("§9.4.10", ack, res)
 
     mark = len(kit.arrivals)
-    ack, res, _ = await kit.command(m.Unlock(seconds=30, reason="conformance", person=PERSON))
+    ack, res, _ = await kit.command(m.Unlock(seconds=30, reason=KIT_REASON, person=PERSON))
     kit.check_command("§9.4.4", ack, res)
     unlocks = await kit.records_after(mark, kind="unlock")
     r.check("§9.4.4", bool(unlocks), "no unlock record")
