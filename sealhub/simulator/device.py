@@ -43,6 +43,7 @@ class Press:
     fp_slot: int | None
     count: int
     emergency: bool = False
+    app_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,7 +408,7 @@ class SimDevice:
             fp = None
             if a.person is None and self.fingerprints:
                 fp = min(self.fingerprints)
-            return [], [Press(cid, a.person, fp, a.count or 1)], None
+            return [], [Press(cid, a.person, fp, a.count or 1, app_code=a.code)], None
         if a.action == "alarm":
             if a.alarm is None:
                 raise _BadArgs
@@ -460,8 +461,12 @@ class SimDevice:
         fp_slot: int | None = None,
         emergency: bool = False,
         unlock_photo: str | None = None,
+        app_code: str | None = None,
     ) -> tuple[list[Out], bool]:
-        """One press by `person` (or the member of fingerprint `fp_slot`); (records, stamped)."""
+        """One press by `person` (or the member of fingerprint `fp_slot`); (records, stamped).
+
+        `app_code` is the application code the person typed (§10.1); None when the unlock
+        is by fingerprint or the device is already open for them."""
         if fp_slot is not None and person is None:
             person = self.fingerprints.get(fp_slot)
         outs: list[Out] = []
@@ -470,6 +475,11 @@ class SimDevice:
             state: AuthState | None = None
         else:
             state, refusal = self.authorisation_for(person)
+            if state is not None and app_code is not None and person is not None:
+                expected = state.terms.codes.get(person)
+                typed = hashlib.sha256(app_code.encode()).hexdigest()
+                if expected is not None and typed != expected:
+                    state, refusal = None, "refused_person"
             if state is None:
                 assert refusal is not None
                 outs.append(self.alarm(refusal, "press refused", person=person))

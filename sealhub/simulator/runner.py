@@ -220,7 +220,11 @@ class DeviceRunner:
         try:
             if isinstance(effect, dev.Press):
                 await self.press(
-                    effect.person, effect.count, fp_slot=effect.fp_slot, cmd=effect.cmd
+                    effect.person,
+                    effect.count,
+                    fp_slot=effect.fp_slot,
+                    cmd=effect.cmd,
+                    app_code=effect.app_code,
                 )
             elif isinstance(effect, dev.Offline):
                 await asyncio.sleep(0.2)  # let the result leave first
@@ -255,16 +259,34 @@ class DeviceRunner:
         fp_slot: int | None = None,
         cmd: str | None = None,
         emergency: bool = False,
+        app_code: str | None = None,
     ) -> int:
-        """`count` presses by `person`, each with a photo of the page; returns how many stamped."""
+        """`count` presses by `person`, each with a photo of the page; returns how many stamped.
+
+        The front camera photographs the person when the device opens (§10.1)."""
         stamped = refused = 0
         for _ in range(count):
             state, _why = self.device.authorisation_for(person)
             photos: tuple[str, ...] = ()
-            if self.behaviour.photos and (state is not None or emergency) and self.device.camera:
+            face: str | None = None
+            camera = self.behaviour.photos and self.device.camera
+            if camera and (state is not None or emergency):
+                opening = self.device.lock != "unlocked" or (
+                    state is not None and self.device.unlocked_auth != state.terms.auth
+                )
+                if opening:
+                    shot = media.portrait(person or "?", rng=self.rng)
+                    face = await self.upload(shot, "image/jpeg", "unlock_photo")
                 photo = await self._photo(state)
                 photos = (await self.upload(photo, "image/jpeg", "photo"),)
-            outs, ok = self.device.press(person, photos, fp_slot=fp_slot, emergency=emergency)
+            outs, ok = self.device.press(
+                person,
+                photos,
+                fp_slot=fp_slot,
+                emergency=emergency,
+                unlock_photo=face,
+                app_code=app_code,
+            )
             await self.send(outs)
             stamped, refused = stamped + ok, refused + (not ok)
             if ok and self.device.lock == "locked" and self.behaviour.video:

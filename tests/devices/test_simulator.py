@@ -4,6 +4,7 @@ of page photos (rendered from a real PDF) and a session video."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import io
 import json
@@ -107,6 +108,19 @@ def test_presses_count_down_refuse_and_lock_at_zero() -> None:
     assert device.lock == "locked" and device.ink_presses == 2
     # the chain links every record to the one before
     assert [r.n for r in records] == list(range(1, 7))
+
+
+def test_the_application_code_must_match() -> None:
+    device, _ = _device()
+    terms = dataclasses.replace(
+        _authorise("a1", ("alice",), 2), codes={"alice": hashlib.sha256(b"2468").hexdigest()}
+    )
+    device.receive(_down(_cmd(terms, "c1"), 1), "command")
+    outs, ok = device.press("alice", (), app_code="1357")
+    assert not ok and device.lock == "locked"
+    assert [getattr(o.body.data, "code", None) for o in outs] == ["refused_person"]  # type: ignore[attr-defined]
+    outs, ok = device.press("alice", (), app_code="2468")
+    assert ok and [o.body.type for o in outs] == ["unlock", "stamp"]  # type: ignore[attr-defined]
 
 
 def test_commands_are_idempotent_and_bad_downlinks_refused() -> None:
@@ -299,6 +313,8 @@ async def test_three_presses_with_page_photos_and_a_video(amqtt_url: str, web: W
     stamps = [r.data for r in records if isinstance(r.data, m.StampData)]
     assert [s.presses_left for s in stamps] == [2, 1, 0]
     assert any(isinstance(r.data, m.LockData) and r.data.reason == "used_up" for r in records)
+    (unlock,) = [r.data for r in records if isinstance(r.data, m.UnlockData)]
+    assert unlock.method == "application" and unlock.photo in web.uploads  # the front camera
     photos = [s.photos[0] for s in stamps]
     assert len(set(photos)) == 3
     for sha in photos:

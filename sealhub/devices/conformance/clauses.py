@@ -37,6 +37,7 @@ CLAUSES: dict[str, str] = {
     "§9.4.13": "export answers a bundle",
     "§9.4.14": "diag (test bench): alarm on request",
     "§9.5": "an unknown command is rejected (unknown_command)",
+    "§10.1": "an application code opens only when it matches the authorisation's",
     "§10.3": "a one-time code opens once; reuse and wrong codes are refused",
     "§10.5": "presses beyond the count or by a person not allowed are refused as alarms; "
     "at zero the device locks itself",

@@ -36,6 +36,7 @@ SECOND = "kit-person-2"
 STRANGER = "kit-stranger"
 # a protocol field (a wire code), not an error reason
 KIT_REASON = "conformance"
+APP_CODE = "246810"
 NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 
 
@@ -370,7 +371,7 @@ async def _scenario(
         r.check("§6.4", False, "no heartbeat after the welcome")
 
     now = _now_ms()
-    code_hash = hashlib.sha256(b"246810").hexdigest()
+    code_hash = hashlib.sha256(APP_CODE.encode()).hexdigest()
 
     def authorise(auth: str, people: tuple[str, ...], presses: int) -> m.Authorise:
         return m.Authorise(
@@ -468,7 +469,7 @@ async def _scenario(
     )
 
     if "diag" not in caps:
-        for clause in ("§9.4.14", "§9.3", "§10.3", "§10.5", "§7.2", "§7.3", "§9.4.2"):
+        for clause in ("§9.4.14", "§9.3", "§10.1", "§10.3", "§10.5", "§7.2", "§7.3", "§9.4.2"):
             r.skip(clause, "needs the diag capability (test bench)")
     else:
         await _diag_scenario(kit, auth1, authorise)
@@ -532,6 +533,17 @@ async def _diag_scenario(
         any(a.data.code == "tamper" for a in alarms if isinstance(a.data, m.AlarmData)),
         "no tamper alarm record",
     )
+
+    # §10.1 the application code typed on the device
+    mark = len(kit.arrivals)
+    await kit.command(m.Diag(action="press", person=PERSON, count=1, code="000000"))
+    wrong = await kit.records_after(mark, kind="alarm")
+    no_stamp = not [a for a in kit.arrivals[mark:] if a.record.type == "stamp"]
+    r.check("§10.1", bool(wrong) and no_stamp, "a wrong application code was not refused")
+    mark = len(kit.arrivals)
+    await kit.command(m.Diag(action="press", person=PERSON, count=1, code=APP_CODE))
+    right = await kit.records_after(mark, kind="stamp")
+    r.check("§10.1", bool(right), "the right application code did not open")
 
     # §9.3 idempotence: the same command id in a new envelope is not run again
     cid = secrets.token_hex(8)
