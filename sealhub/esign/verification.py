@@ -53,6 +53,7 @@ class SignatureReport:
     changes_after_signing: bool = False
     ok: bool = False  # intact, valid and covering the file up to permitted changes
     problems: list[str] = field(default_factory=list)  # reason codes, see docs/esign.md
+    notes: list[str] = field(default_factory=list)  # tolerated oddities, informational
 
 
 @dataclass

@@ -14,7 +14,19 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 WQY = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+
+
+def _corpus() -> Path:
+    """`../shared/corpus` from the repo (/work/main → /work/shared/corpus); a worktree one
+    level deeper (/work/wt/<branch>) finds it one more level up."""
+    repo = Path(__file__).resolve().parents[2]
+    for base in repo.parents:
+        if (base / "shared" / "corpus").is_dir():
+            return base / "shared" / "corpus"
+    return repo.parent / "shared" / "corpus"
+
+
+CORPUS = _corpus()
 # where the contract's keyword is drawn (left x, baseline y, font size)
 KEYWORD_AT = (100.0, 200.0, 14.0)
 

@@ -8,12 +8,15 @@ from typing import Any
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -119,9 +122,20 @@ async def _one(
             item.timestamp = _iso(status.timestamp)
             item.timestamp_valid = bool(status.intact and status.valid)
         else:
-            status = await async_validate_pdf_signature(
-                sig, signer_validation_context=context, ts_validation_context=context
-            )
+            try:
+                status = await async_validate_pdf_signature(
+                    sig, signer_validation_context=context, ts_validation_context=context
+                )
+            except SignatureValidationError as exc:
+                # some signers put an EMPTY eContent in a detached signature; poppler and
+                # OpenSSL accept it, pyHanko refuses: drop it (it is not signed) and retry
+                if "encapsulated data" not in str(exc) or not _empty_econtent(sig):
+                    raise
+                sig.signed_data["encap_content_info"] = {"content_type": "data"}
+                item.notes.append("empty_econtent_ignored")
+                status = await async_validate_pdf_signature(
+                    sig, signer_validation_context=context, ts_validation_context=context
+                )
             item.signing_time = _iso(status.signer_reported_dt)
             ts = status.timestamp_validity
             if ts is not None:
@@ -133,6 +147,9 @@ async def _one(
         return item
     item.signer = _signer(status.signing_cert, status.pkcs7_signature_mechanism)
     item.intact, item.valid = bool(status.intact), bool(status.valid)
+    if item.intact and not item.valid and _plain_ecdsa_ok(sig):
+        item.valid = True
+        item.notes.append("plain_ecdsa")
     item.trusted = bool(status.trusted)
     if status.validation_path is not None:
         item.chain = [
@@ -195,6 +212,43 @@ def _damaged(data: bytes, error: str) -> VerificationReport:
         item.problems.append("document_structure_damaged")
         report.signatures.append(item)
     return report
+
+
+# BSI TR-03111 ecdsa-plain-SHA* (signature = r || s, not DER): used by some EU QES signers
+_PLAIN_ECDSA: dict[str, type[hashes.SHA224 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
+    "0.4.0.127.0.7.1.1.4.1.2": hashes.SHA224,
+    "0.4.0.127.0.7.1.1.4.1.3": hashes.SHA256,
+    "0.4.0.127.0.7.1.1.4.1.4": hashes.SHA384,
+    "0.4.0.127.0.7.1.1.4.1.5": hashes.SHA512,
+}
+
+
+def _plain_ecdsa_ok(sig: Any) -> bool:
+    """Check a plain-ECDSA signature over the signed attributes (pyHanko has no such
+    mechanism); the document digest was already checked (intact)."""
+    try:
+        info = sig.signer_info
+        hash_cls = _PLAIN_ECDSA.get(info["signature_algorithm"]["algorithm"].dotted)
+        signed_attrs = info["signed_attrs"]
+        if hash_cls is None or not signed_attrs.native:
+            return False
+        raw = info["signature"].native
+        half = len(raw) // 2
+        der = utils.encode_dss_signature(
+            int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big")
+        )
+        public = serialization.load_der_public_key(sig.signer_cert.public_key.dump())
+        if not isinstance(public, ec.EllipticCurvePublicKey):
+            return False
+        public.verify(der, signed_attrs.untag().dump(), ec.ECDSA(hash_cls()))
+        return True
+    except (InvalidSignature, ValueError, TypeError, KeyError, AttributeError):
+        return False
+
+
+def _empty_econtent(sig: Any) -> bool:
+    content = sig.signed_data["encap_content_info"]["content"]
+    return not content.native
 
 
 def _coverage(sig: Any) -> str | None:
