@@ -30,9 +30,11 @@ from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementP
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from sealhub.esign.imaging.seals import SealImage
 from sealhub.esign.keys.port import SigningKey
+from sealhub.esign.pdf.errors import SealingFailed
 from sealhub.esign.pdf.placement import (
     MM,
     AtKeyword,
@@ -41,7 +43,6 @@ from sealhub.esign.pdf.placement import (
     find_keyword,
 )
 from sealhub.esign.pdf.signer import KeySigner, asn1_cert
-from sealhub.platform.errors import AppError
 
 QR_SIZE_MM = 14.0
 _REVOCATION_ERRORS = {
@@ -60,26 +61,6 @@ class Level(StrEnum):
     B_T = "B-T"
     B_LT = "B-LT"
     B_LTA = "B-LTA"
-
-
-class SealingFailed(AppError):
-    code = "esign.sealing_failed"
-    status = 422
-    zh = "无法盖章：{reason}"
-    en = "Cannot seal the document: {reason}"
-    reasons = {  # noqa: RUF012 - AppError declares it ClassVar
-        "unreadable": ("PDF 文件无法读取", "the PDF cannot be read"),
-        "encrypted": ("PDF 已加密", "the PDF is encrypted"),
-        "page": ("页码超出范围", "page out of range"),
-        "keyword": ("未在文档中找到关键字", "the keyword was not found in the document"),
-        "no_timestamper": ("该级别需要时间戳服务", "this level needs a timestamp authority"),
-        "no_image": ("可见印章需要印章图片", "a visible seal needs a seal image"),
-        "straddle_pages": ("骑缝章至少需要两页", "a straddle seal needs at least two pages"),
-        "revocation": (
-            "无法获取证书状态信息（LT 级别需要）",
-            "revocation information unavailable (needed for LT)",
-        ),
-    }
 
 
 @dataclass(frozen=True)
@@ -153,6 +134,8 @@ class Sealer:
             crls=self._crls,
             ocsps=self._ocsps,
             allow_fetching=self._allow_fetching,
+            # requests-based fetching: nothing (no aiohttp session) is left open afterwards
+            fetcher_backend=RequestsFetcherBackend() if self._allow_fetching else None,
             # every certificate that names a CRL/OCSP source must check out (a revoked or
             # unreachable status fails); the CA certificates carry no pointers
             revocation_mode="hard-fail",

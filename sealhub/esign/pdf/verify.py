@@ -19,6 +19,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from sealhub.esign.pdf.signer import asn1_cert
 from sealhub.esign.verification import (
@@ -77,6 +78,7 @@ def _context(options: VerifyOptions, reader: PdfFileReader) -> tuple[ValidationC
         "crls": crls,
         "ocsps": ocsps,
         "allow_fetching": options.allow_fetching,
+        "fetcher_backend": RequestsFetcherBackend() if options.allow_fetching else None,
         "revocation_mode": "soft-fail",
     }
     revinfo = bool(crls or ocsps or options.allow_fetching)

@@ -136,17 +136,18 @@ class TimestampAuthority:
 
     @staticmethod
     def _reject(failure: str) -> bytes:
-        resp = tsp.TimeStampResp(
-            {
-                "status": tsp.PKIStatusInfo(
-                    {
-                        "status": tsp.PKIStatus("rejection"),
-                        "fail_info": tsp.PKIFailureInfo({failure}),
-                    }
-                )
-            }
-        )
-        return bytes(resp.dump())
+        # asn1crypto's TimeStampResp makes the token mandatory; RFC 3161 does not
+        status = tsp.PKIStatusInfo(
+            {"status": tsp.PKIStatus("rejection"), "fail_info": tsp.PKIFailureInfo({failure})}
+        ).dump()
+        return bytes(core.Sequence.load(b"\x30" + _der_length(len(status)) + status).dump())
+
+
+def _der_length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
 
 
 class LocalTimeStamper(TimeStamper):
