@@ -136,6 +136,13 @@ app.command("simulate")(_simulate)
 from sealhub.cli.devices import app as _devices_app  # noqa: E402
 
 app.add_typer(_devices_app, name="devices")
+def _register_verify() -> None:
+    from sealhub.cli.verify import verify
+
+    app.command("verify")(verify)
+
+
+_register_verify()
 
 
 if __name__ == "__main__":
