@@ -52,7 +52,9 @@ CATALOGUE: tuple[Permission, ...] = (
     Permission("integration.manage", "integration", "管理 API 密钥与集成", "Manage API keys"),
     Permission("esign.read", "esign", "查看电子印章申请与证书", "View e-seal applications"),
     Permission("esign.apply", "esign", "申请电子印章", "Apply for e-seals"),
-    Permission("esign.review", "esign", "审核电子印章与管理证书", "Review e-seals, manage certificates"),
+    Permission(
+        "esign.review", "esign", "审核电子印章与管理证书", "Review e-seals, manage certificates"
+    ),
     Permission("esign.seal", "esign", "使用电子印章盖章", "Seal documents with e-seals"),
 )
 

@@ -515,7 +515,9 @@ def _sign_one(writer: Any, job: SealJob, sizes: list[tuple[float, float]]) -> by
         meta,
         signer=signer,
         stamp_style=style,
-        new_field_spec=fields.SigFieldSpec(sig_field_name=job.field_name, on_page=page, box=_ints(box)),
+        new_field_spec=fields.SigFieldSpec(
+            sig_field_name=job.field_name, on_page=page, box=_ints(box)
+        ),
     )
     out = io.BytesIO()
     pdf_signer.sign_pdf(writer, output=out)
