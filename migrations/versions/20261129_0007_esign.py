@@ -90,11 +90,17 @@ def upgrade() -> None:
         sa.Column("revocation_reason", sa.String(length=200), nullable=False),
         sa.Column("previous_id", sa.Uuid(), nullable=True),
         sa.Column("reminded_at", sealhub.platform.db.base.UTCDateTime(), nullable=True),
+        sa.Column("image_object_id", sa.Uuid(), nullable=True),
         sa.Column("created_at", sealhub.platform.db.base.UTCDateTime(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("org_id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
             ["ca_id"], ["esign_cas.id"], name=op.f("fk_esign_certificates_ca_id_esign_cas")
+        ),
+        sa.ForeignKeyConstraint(
+            ["image_object_id"],
+            ["stored_objects.id"],
+            name=op.f("fk_esign_certificates_image_object_id_stored_objects"),
         ),
         sa.ForeignKeyConstraint(
             ["previous_id"],

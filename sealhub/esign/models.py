@@ -70,6 +70,10 @@ class SealCertificate(IdMixin, TenantMixin, Base):
         ForeignKey("esign_certificates.id"), default=None
     )
     reminded_at: Mapped[datetime | None] = mapped_column(default=None)
+    # the seal image bound to this certificate: what every signature with it shows
+    image_object_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("stored_objects.id"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 

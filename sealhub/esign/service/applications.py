@@ -203,13 +203,27 @@ async def review(
             ),
         )
         png = await asyncio.to_thread(engine.render_seal, _design(app.design), dpi=PREVIEW_DPI)
+        image = await storage_service.put_image(
+            session,
+            runtime,
+            actor,
+            png,
+            filename=f"{app.seal_code}.png",
+            purpose=seals_service.SEAL_IMAGE_PURPOSE,
+        )
         await seals_service.set_image(
             session, runtime, actor, seal.id, png, filename=f"{app.seal_code}.png"
         )
         settings = await identity_service.org_settings(session, actor.org_id)
         credit = data.credit_code or str(settings.get("credit_code") or "")
         cert = await ca_service.issue_certificate(
-            session, runtime, actor, seal.id, seal_name=app.seal_name, credit_code=credit
+            session,
+            runtime,
+            actor,
+            seal.id,
+            seal_name=app.seal_name,
+            credit_code=credit,
+            image_object_id=image.id,
         )
         app.seal_id, app.certificate_id = seal.id, cert.id
         event = ApplicationApproved(

@@ -107,6 +107,7 @@ async def issue_certificate(
     *,
     seal_name: str,
     credit_code: str,
+    image_object_id: uuid.UUID | None,
     previous: SealCertificate | None = None,
 ) -> SealCertificate:
     """A new certificate (and key) for an electronic seal, issued by the organisation's CA."""
@@ -136,6 +137,7 @@ async def issue_certificate(
         not_before=issued.not_before,
         not_after=issued.not_after,
         previous_id=previous.id if previous else None,
+        image_object_id=image_object_id,
         created_at=clock.now(),
     )
     cert.key_sealed, cert.key_wrapped = _keys.seal_key(runtime.envelope, cert.id, issued.key_pem)
@@ -252,7 +254,14 @@ async def renew_certificate(
     old.status = CERTIFICATE_STATUS.transition(old.status, CertificateAction.SUPERSEDE)
     credit = _credit_code(old.subject)
     new = await issue_certificate(
-        session, runtime, actor, old.seal_id, seal_name=seal.name, credit_code=credit, previous=old
+        session,
+        runtime,
+        actor,
+        old.seal_id,
+        seal_name=seal.name,
+        credit_code=credit,
+        image_object_id=old.image_object_id,
+        previous=old,
     )
     await audit.record(
         session,

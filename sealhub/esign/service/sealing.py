@@ -28,7 +28,7 @@ from sealhub.esign.service import engine
 from sealhub.identity import errors as identity_errors
 from sealhub.identity import service as identity_service
 from sealhub.platform import audit, clock
-from sealhub.platform.actor import Actor
+from sealhub.platform.actor import Actor, system_in
 from sealhub.platform.runtime import Runtime
 from sealhub.requests import service as requests_service
 from sealhub.requests.events import UseSource
@@ -107,13 +107,13 @@ async def seal_document(
     for n, p in enumerate(data.placements):
         seal, cert = seals[p.seal_id]
         stamp = await _stamp(pdf, info, p)
-        image = await seals_service.get_image(session, runtime, actor, seal.id)
+        image = await _image(session, runtime, actor, cert)
         jobs.append(
             engine.SealJob(
                 key_pem=ca_service.certificate_key(runtime, cert),
                 cert_pem=cert.cert_pem.encode(),
                 chain_pems=(ca.cert_pem.encode(),),
-                image_png=image[1],
+                image_png=image,
                 size_mm=SEAL_SIZE_MM,
                 stamp=stamp,
                 field_name=f"SealHub-{n + 1}-{cert.serial[:8]}",
@@ -193,6 +193,16 @@ async def seal_document(
         ),
     )
     return out
+
+
+async def _image(session: AsyncSession, runtime: Runtime, actor: Actor, cert: Any) -> bytes:
+    if cert.image_object_id is None:
+        raise NoValidCertificate(seal_name=str(cert.subject))
+    # the signer reads the image through the certificate, whatever their data scope
+    _, data = await storage_service.get(
+        session, runtime, system_in(actor.org_id), cert.image_object_id
+    )
+    return data
 
 
 _METHOD_ZH = {
