@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from tests.builders import PASSWORD, sms_code
+from tests.builders import sms_code
 from tests.esign.helpers import (
     DESIGN,
     HAVE_PDFSIG,
