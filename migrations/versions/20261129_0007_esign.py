@@ -52,6 +52,10 @@ def upgrade() -> None:
     op.create_table(
         "esign_cas",
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("root_cert_pem", sa.Text(), nullable=False),
+        sa.Column("root_key_wrapped", sa.LargeBinary(), nullable=True),
+        sa.Column("root_key_sealed", sa.LargeBinary(), nullable=True),
+        sa.Column("key_algorithm", sa.String(length=20), nullable=False),
         sa.Column("cert_pem", sa.Text(), nullable=False),
         sa.Column("key_ref", sa.String(length=300), nullable=False),
         sa.Column("key_wrapped", sa.LargeBinary(), nullable=True),

@@ -20,13 +20,18 @@ from sealhub.platform.db.base import Base, CreatedUpdatedMixin, IdMixin, TenantM
 
 
 class OrgCa(IdMixin, TenantMixin, CreatedUpdatedMixin, Base):
-    """An organisation's certificate authority (one active per organisation), its CRL
-    numbering and the timestamp authority its seals use."""
+    """An organisation's certificate authority (one active per organisation): the root and
+    the issuing CA that signs seal certificates and CRLs, its CRL numbering and the
+    timestamp authority its seals use. `cert_pem`/`key_*` are the issuing CA's."""
 
     __tablename__ = "esign_cas"
     __table_args__ = (UniqueConstraint("org_id", "name"),)
 
     name: Mapped[str] = mapped_column(String(200))
+    root_cert_pem: Mapped[str] = mapped_column(Text)
+    root_key_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    root_key_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    key_algorithm: Mapped[str] = mapped_column(String(20))
     cert_pem: Mapped[str] = mapped_column(Text)
     key_ref: Mapped[str] = mapped_column(String(300))
     key_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)

@@ -121,8 +121,8 @@ async def certificates_by_serials(
 
 
 async def all_ca_certificates(session: AsyncSession) -> list[str]:
-    """Every active organisation CA certificate (PEM): the trust roots of verification."""
-    stmt = select(OrgCa.cert_pem).where(OrgCa.active.is_(True))
+    """Every active organisation's root CA certificate (PEM): the trust roots of verification."""
+    stmt = select(OrgCa.root_cert_pem).where(OrgCa.active.is_(True))
     return list((await session.execute(stmt)).scalars())
 
 

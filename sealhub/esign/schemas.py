@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,8 +33,9 @@ class SealDesign(StrictModel):
     shape: SealShape = SealShape.ROUND
     org_name: Name = Field(min_length=1, max_length=40)
     title: Name = Field(default="", max_length=12)
-    code: str = Field(default="", pattern=r"^[0-9]{0,13}$")
-    size_mm: float = Field(default=40.0, ge=20.0, le=45.0)
+    # the 13-digit seal code (round) or the tax number (oval)
+    code: str = Field(default="", pattern=r"^[0-9A-Z]{0,20}$")
+    size_mm: Literal[38, 40, 42, 45] = 40
 
 
 class ApplicationCreate(StrictModel):
@@ -141,6 +142,7 @@ class CertificateOut(_Out):
 class CaOut(_Out):
     id: uuid.UUID
     name: str
+    root_cert_pem: str
     cert_pem: str
     not_after: datetime
     crl_number: int

@@ -118,7 +118,7 @@ async def test_apply_review_seal_download_verify(client, app, tmp_path):
 
     if HAVE_PDFSIG:
         ca = await org.admin.get("/api/v1/esign/ca")
-        text = pdfsig(sealed, tmp_path, ca["cert_pem"])
+        text = pdfsig(sealed, tmp_path, ca["root_cert_pem"])
         assert "Signature is Valid" in text and "Total document signed" in text, text
         assert "Certificate is Trusted" in text, text
         assert "Digest Mismatch" in pdfsig(tampered, tmp_path) or "Invalid" in pdfsig(

@@ -1,26 +1,32 @@
-"""Private keys at rest: PEM sealed under the master key (the `file:` key store).
+"""Private keys at rest: esigncore's FileKey sealed under the master key, bound to its row.
 
-An HSM key (`pkcs11:` reference) never passes through here; esigncore's key port signs
-with it in place."""
+An HSM key (`pkcs11:` reference) never passes through here: esigncore's PKCS#11 key signs
+in place."""
 
 from __future__ import annotations
 
 import uuid
 
-from sealhub.platform.crypto import Envelope, Sealed
+from sealhub.esign.keys import FileKey, KeyAlgorithm, SealedKey
+from sealhub.platform.crypto import Envelope
 
 FILE_KEY = "file:envelope"
 
 
-def _aad(owner_id: uuid.UUID) -> bytes:
-    return b"sealhub-esign-key:" + owner_id.bytes
-
-
-def seal_key(envelope: Envelope, owner_id: uuid.UUID, pem: bytes) -> tuple[bytes, bytes]:
-    """(ciphertext, wrapped data key) of a private key bound to its row's id."""
-    sealed = envelope.seal(pem, _aad(owner_id))
+def seal_key(envelope: Envelope, owner_id: uuid.UUID, key: FileKey) -> tuple[bytes, bytes]:
+    """(ciphertext, wrapped data key) of a private key, bound to its row's id."""
+    sealed = key.seal(envelope, owner_id.bytes)
     return sealed.ciphertext, sealed.wrapped_key
 
 
-def open_key(envelope: Envelope, owner_id: uuid.UUID, ciphertext: bytes, wrapped: bytes) -> bytes:
-    return envelope.open(Sealed(ciphertext=ciphertext, wrapped_key=wrapped), _aad(owner_id))
+def open_key(
+    envelope: Envelope,
+    owner_id: uuid.UUID,
+    algorithm: str,
+    ciphertext: bytes | None,
+    wrapped: bytes | None,
+) -> FileKey:
+    assert ciphertext is not None and wrapped is not None, "a file key has its ciphertext"
+    return FileKey.open(
+        envelope, SealedKey(KeyAlgorithm(algorithm), ciphertext, wrapped), owner_id.bytes
+    )

@@ -44,7 +44,7 @@ def _design(d: SealDesign | dict[str, Any]) -> engine.Design:
         org_name=data["org_name"],
         title=data.get("title", ""),
         code=data.get("code", ""),
-        size_mm=float(data.get("size_mm", 40.0)),
+        size_mm=int(data.get("size_mm", 40)),
     )
 
 

@@ -9,9 +9,11 @@ from datetime import timedelta
 from cryptography import x509
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sealhub.esign import pki
 from sealhub.esign import repository as repo_mod
 from sealhub.esign.errors import CaNotFound
 from sealhub.esign.events import CertificateRevoked
+from sealhub.esign.keys import FileKey, KeyAlgorithm
 from sealhub.esign.models import OrgCa, SealCertificate
 from sealhub.esign.policy import CERTIFICATE_STATUS, CertificateAction, CertificateStatus
 from sealhub.esign.repository import CaRepository, CertificateRepository
@@ -29,22 +31,38 @@ CRL_HOURS = 24
 
 
 async def ensure_ca(session: AsyncSession, runtime: Runtime, actor: Actor) -> OrgCa:
-    """The organisation's active CA, created on first need."""
+    """The organisation's active CA (root + issuing), created on first need."""
     repo = CaRepository(session, actor)
     ca = await repo.active()
     if ca is not None:
         return ca
     org = await identity_service.get_organization(session, actor)
-    issued = await asyncio.to_thread(engine.make_ca, org.name, clock.now())
+    settings = await identity_service.org_settings(session, actor.org_id)
+    ca_id = ids.new_id()
+    made = await asyncio.to_thread(
+        pki.create_ca,
+        org.name,
+        str(settings.get("credit_code") or ""),
+        now=clock.now(),
+        algorithm=KeyAlgorithm.EC_P256,
+        endpoints=_endpoints(runtime, ca_id),
+    )
     ca = OrgCa(
-        id=ids.new_id(),
+        id=ca_id,
         org_id=actor.org_id,
         name=f"{org.name} 电子印章 CA",
-        cert_pem=issued.cert_pem.decode(),
+        root_cert_pem=pki.cert_pem(made.root_cert).decode(),
+        key_algorithm=str(made.issuing_key.algorithm),
+        cert_pem=pki.cert_pem(made.issuing_cert).decode(),
         key_ref=_keys.FILE_KEY,
-        not_after=issued.not_after,
+        not_after=made.issuing_cert.not_valid_after_utc,
     )
-    ca.key_sealed, ca.key_wrapped = _keys.seal_key(runtime.envelope, ca.id, issued.key_pem)
+    ca.key_sealed, ca.key_wrapped = _keys.seal_key(runtime.envelope, ca.id, made.issuing_key)
+    if made.root_key is not None:
+        # the root key only signs the issuing CA: kept sealed under its own context
+        ca.root_key_sealed, ca.root_key_wrapped = _keys.seal_key(
+            runtime.envelope, _root_context(ca.id), made.root_key
+        )
     session.add(ca)
     await session.flush()
     await audit.record(
@@ -54,9 +72,31 @@ async def ensure_ca(session: AsyncSession, runtime: Runtime, actor: Actor) -> Or
         "esign_ca",
         ca.id,
         summary=audit.Summary(f"建立电子印章 CA“{ca.name}”", f"Created the e-seal CA “{ca.name}”"),
-        after={"subject": issued.subject, "not_after": issued.not_after.isoformat()},
+        after={"subject": made.issuing_cert.subject.rfc4514_string(), "not_after": ca.not_after},
     )
     return ca
+
+
+def _root_context(ca_id: uuid.UUID) -> uuid.UUID:
+    return uuid.UUID(int=ca_id.int ^ 1)
+
+
+def _endpoints(runtime: Runtime, ca_id: uuid.UUID) -> pki.Endpoints:
+    base = runtime.settings.public_url.rstrip("/")
+    return pki.Endpoints(crl_url=f"{base}/api/v1/esign/cas/{ca_id}/crl")
+
+
+def authority(runtime: Runtime, ca: OrgCa) -> pki.CertificateAuthority:
+    """The CA row as esigncore's CertificateAuthority (issuing key opened; root key not)."""
+    return pki.CertificateAuthority(
+        root_cert=x509.load_pem_x509_certificate(ca.root_cert_pem.encode()),
+        root_key=None,
+        issuing_cert=x509.load_pem_x509_certificate(ca.cert_pem.encode()),
+        issuing_key=_keys.open_key(
+            runtime.envelope, ca.id, ca.key_algorithm, ca.key_sealed, ca.key_wrapped
+        ),
+        endpoints=_endpoints(runtime, ca.id),
+    )
 
 
 async def get_ca(session: AsyncSession, actor: Actor) -> CaOut:
@@ -89,14 +129,10 @@ async def set_tsa(session: AsyncSession, actor: Actor, *, tsa_url: str) -> CaOut
     return CaOut.model_validate(ca)
 
 
-def ca_key(runtime: Runtime, ca: OrgCa) -> bytes:
-    assert ca.key_sealed is not None and ca.key_wrapped is not None
-    return _keys.open_key(runtime.envelope, ca.id, ca.key_sealed, ca.key_wrapped)
-
-
-def certificate_key(runtime: Runtime, cert: SealCertificate) -> bytes:
-    assert cert.key_sealed is not None and cert.key_wrapped is not None
-    return _keys.open_key(runtime.envelope, cert.id, cert.key_sealed, cert.key_wrapped)
+def certificate_key(runtime: Runtime, cert: SealCertificate) -> FileKey:
+    return _keys.open_key(
+        runtime.envelope, cert.id, cert.algorithm, cert.key_sealed, cert.key_wrapped
+    )
 
 
 async def issue_certificate(
@@ -113,34 +149,43 @@ async def issue_certificate(
     """A new certificate (and key) for an electronic seal, issued by the organisation's CA."""
     ca = await ensure_ca(session, runtime, actor)
     org = await identity_service.get_organization(session, actor)
-    issued = await asyncio.to_thread(
-        engine.issue_seal_certificate,
-        ca_key(runtime, ca),
-        ca.cert_pem.encode(),
-        org_name=org.name,
-        credit_code=credit_code,
-        seal_name=seal_name,
-        now=clock.now(),
-        days=CERT_DAYS,
-    )
+    authority_ = authority(runtime, ca)
+    key = engine.new_seal_key()
+    now = clock.now()
+    if previous is not None:
+        old = x509.load_pem_x509_certificate(previous.cert_pem.encode())
+        issued = await asyncio.to_thread(
+            pki.renew_seal_certificate, authority_, old, key, now=now, days=CERT_DAYS
+        )
+    else:
+        issued = await asyncio.to_thread(
+            pki.issue_seal_certificate,
+            authority_,
+            key,
+            seal_name=seal_name,
+            org_name=org.name,
+            credit_code=credit_code,
+            now=now,
+            days=CERT_DAYS,
+        )
     cert = SealCertificate(
         id=ids.new_id(),
         org_id=actor.org_id,
         seal_id=seal_id,
         ca_id=ca.id,
-        serial=format(issued.serial, "x"),
-        subject=issued.subject[:500],
-        algorithm=engine.ALGORITHM,
-        cert_pem=issued.cert_pem.decode(),
+        serial=format(issued.serial_number, "x"),
+        subject=issued.subject.rfc4514_string()[:500],
+        algorithm=str(key.algorithm),
+        cert_pem=pki.cert_pem(issued).decode(),
         key_ref=_keys.FILE_KEY,
         status=CertificateStatus.VALID,
-        not_before=issued.not_before,
-        not_after=issued.not_after,
+        not_before=issued.not_valid_before_utc,
+        not_after=issued.not_valid_after_utc,
         previous_id=previous.id if previous else None,
         image_object_id=image_object_id,
-        created_at=clock.now(),
+        created_at=now,
     )
-    cert.key_sealed, cert.key_wrapped = _keys.seal_key(runtime.envelope, cert.id, issued.key_pem)
+    cert.key_sealed, cert.key_wrapped = _keys.seal_key(runtime.envelope, cert.id, key)
     session.add(cert)
     await session.flush()
     await audit.record(
@@ -252,7 +297,7 @@ async def renew_certificate(
     old = await repo.get_for_update(certificate_id)
     seal = await seals_service.get_brief(session, actor, old.seal_id)
     old.status = CERTIFICATE_STATUS.transition(old.status, CertificateAction.SUPERSEDE)
-    credit = _credit_code(old.subject)
+    credit = ""  # a renewal keeps the old subject
     new = await issue_certificate(
         session,
         runtime,
@@ -279,30 +324,22 @@ async def renew_certificate(
     return await get_certificate(session, actor, new.id)
 
 
-def _credit_code(subject: str) -> str:
-    for part in subject.split(","):
-        if part.startswith("2.5.4.97="):
-            return part.split("=", 1)[1]
-    return ""
-
-
 async def refresh_crl(session: AsyncSession, runtime: Runtime, actor: Actor) -> OrgCa | None:
     """Issue the next CRL of the organisation's CA (numbers only grow)."""
     ca = await CaRepository(session, actor).active()
     if ca is None:
         return None
     revoked = await CertificateRepository(session, actor).revoked_of_ca(ca.id)
-    entries = [(int(c.serial, 16), c.revoked_at or clock.now()) for c in revoked]
+    entries = [pki.Revoked(int(c.serial, 16), c.revoked_at or clock.now()) for c in revoked]
     number = ca.crl_number + 1
     now = clock.now()
     der = await asyncio.to_thread(
-        engine.make_crl,
-        ca_key(runtime, ca),
-        ca.cert_pem.encode(),
+        pki.build_crl,
+        authority(runtime, ca),
         entries,
-        number=number,
         now=now,
-        hours=CRL_HOURS,
+        number=number,
+        next_update=timedelta(hours=CRL_HOURS),
     )
     ca.crl_number, ca.crl_der, ca.crl_issued_at = number, der, now
     await session.flush()
@@ -364,7 +401,3 @@ def _cert_out(cert: SealCertificate, seal: object | None) -> CertificateOut:
     out = CertificateOut.model_validate(cert)
     out.seal_name = getattr(seal, "name", "")
     return out
-
-
-def certificate_pem_serial(pem: str) -> int:
-    return x509.load_pem_x509_certificate(pem.encode()).serial_number

@@ -2,35 +2,28 @@
 # mypy: disable-error-code="no-untyped-call,import-untyped"
 """The narrow calls the esign service makes on images, keys, certificates and PDFs.
 
-`esigncore` builds the full library layer (sealhub/esign/imaging, pki, keys, pdf, tsa); until
-its pieces land on this branch these are small, working implementations of exactly the
-calls the service needs (P-256 keys, a one-level organisation CA, pyHanko PAdES B-B), kept in
-this one module so switching each to the library is a local change.
+Images, keys, certificates and CRLs come from esigncore's library layer (sealhub/esign/
+imaging, keys, pki). The PDF calls (visible PAdES B-B seals at a position, a keyword or as a
+straddle, a QR code per page, verification) are small pyHanko implementations of exactly
+what the service needs, kept here until esigncore's `pdf` layer lands on this branch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
-RED = (230, 0, 18, 255)
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-)
-ALGORITHM = "ecdsa-p256"
+from sealhub.esign import imaging
+from sealhub.esign.keys import FileKey, KeyAlgorithm
+
+ALGORITHM = str(KeyAlgorithm.EC_P256)
 
 
 # ---------------------------------------------------------------- seal images
@@ -38,283 +31,37 @@ ALGORITHM = "ecdsa-p256"
 
 @dataclass(frozen=True)
 class Design:
-    """What a seal image shows. `org_name` runs along the upper arc (round/oval), `title`
-    across the middle, `code` (13 digits) along the lower arc; a square seal prints `title`
-    in 2×2 or 2×3 characters."""
+    """What a seal image shows: `org_name` along the upper arc (round/oval), `title` across,
+    `code` (13 digits, round) or the tax number (oval) below; a square seal prints `title`
+    (or the organisation name) as 4 or 6 characters."""
 
     shape: str
     org_name: str
     title: str
     code: str = ""
-    size_mm: float = 40.0
-
-
-def _font(px: int) -> ImageFont.FreeTypeFont:
-    for path in FONT_CANDIDATES:
-        if Path(path).exists():
-            return ImageFont.truetype(path, px)
-    raise RuntimeError("no CJK font installed (Debian fonts-wqy-zenhei or fonts-noto-cjk)")
-
-
-def _glyph(ch: str, px: int, angle: float) -> Image.Image:
-    font = _font(px)
-    tile = Image.new("RGBA", (px * 2, px * 2), (0, 0, 0, 0))
-    ImageDraw.Draw(tile).text((px, px), ch, font=font, fill=RED, anchor="mm")
-    return tile.rotate(angle, resample=Image.Resampling.BICUBIC)
-
-
-def _arc_text(
-    img: Image.Image, text: str, cx: float, cy: float, rx: float, ry: float, px: int, *, upper: bool
-) -> None:
-    if not text:
-        return
-    span = min(240.0, 22.0 * len(text)) if upper else min(120.0, 9.0 * len(text))
-    n = len(text)
-    for i, ch in enumerate(text):
-        t = (i + 0.5) / n
-        # degrees from "up", clockwise; the upper arc reads left to right over the top
-        deg = (-span / 2 + span * t) if upper else (180 + span / 2 - span * t)
-        rad = math.radians(deg)
-        x = cx + rx * math.sin(rad)
-        y = cy - ry * math.cos(rad)
-        tile = _glyph(ch, px, -deg if upper else 180 - deg)
-        img.alpha_composite(tile, (int(x - tile.width / 2), int(y - tile.height / 2)))
-
-
-def _star(draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float) -> None:
-    points = []
-    for k in range(10):
-        rr = r if k % 2 == 0 else r * 0.382
-        a = math.radians(-90 + 36 * k)
-        points.append((cx + rr * math.cos(a), cy + rr * math.sin(a)))
-    draw.polygon(points, fill=RED)
+    size_mm: int = 40
 
 
 def render_seal(design: Design, *, dpi: int = 300) -> bytes:
-    """The seal as a PNG at true size: red on a transparent background."""
-    mm = design.size_mm
-    w_mm, h_mm = (mm, mm * 0.7) if design.shape == "oval" else (mm, mm)
-    if design.shape == "square":
-        w_mm = h_mm = min(mm, 25.0)
-    w, h = round(w_mm / 25.4 * dpi), round(h_mm / 25.4 * dpi)
-    img = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(img)
-    line = max(2, round(w * 0.035))
-    if design.shape == "square":
-        draw.rectangle((line / 2, line / 2, w - line / 2, h - line / 2), outline=RED, width=line)
-        chars = list(design.title)[:6] or ["印"]
-        cols = 2 if len(chars) <= 4 else 3
-        rows = math.ceil(len(chars) / cols) if cols == 2 else 2
-        # read top-to-bottom, right column first (traditional order)
-        cell_w, cell_h = (w - 2 * line) / 2, (h - 2 * line) / max(rows, cols if cols == 3 else 2)
-        per_col = max(rows, 2) if cols == 2 else 3
-        cell_h = (h - 2 * line) / per_col
-        px = int(min(cell_w, cell_h) * 0.85)
-        for i, ch in enumerate(chars):
-            col, row = divmod(i, per_col)
-            x = w - line - cell_w * (col + 0.5)
-            y = line + cell_h * (row + 0.5)
-            tile = _glyph(ch, px, 0)
-            img.alpha_composite(tile, (int(x - tile.width / 2), int(y - tile.height / 2)))
-        return _png(img, dpi)
-    draw.ellipse((line / 2, line / 2, w - line / 2, h - line / 2), outline=RED, width=line)
-    cx, cy = w / 2, h / 2
-    px = int(w * 0.11)
-    _arc_text(
-        img,
-        design.org_name,
-        cx,
-        cy,
-        w / 2 - line - px * 0.8,
-        h / 2 - line - px * 0.8,
-        px,
-        upper=True,
-    )
-    if design.code:
-        small = int(w * 0.05)
-        _arc_text(
-            img, design.code, cx, cy, w / 2 - line - small, h / 2 - line - small, small, upper=False
+    """The seal as a PNG at true size, red on transparent (esigncore's imaging)."""
+    if design.shape == "oval":
+        img = imaging.oval_seal(
+            design.org_name, design.title or "财务专用章", tax_number=design.code, dpi=dpi
         )
-    if design.shape == "round":
-        _star(draw, cx, cy, w * 0.16)
-        title_y = cy + h * 0.24
+    elif design.shape == "square":
+        img = imaging.square_seal(design.title or design.org_name, dpi=dpi)
     else:
-        title_y = cy + h * 0.12
-    if design.title:
-        tpx = int(min(w * 0.09, (w * 0.62) / max(len(design.title), 1)))
-        draw.text((cx, title_y), design.title, font=_font(tpx), fill=RED, anchor="mm")
-    return _png(img, dpi)
-
-
-def _png(img: Image.Image, dpi: int) -> bytes:
-    # anti-aliased edges keep their red: only the alpha fades, so every pixel is red or clear
-    r, g, b, a = img.split()
-    solid = Image.merge(
-        "RGBA", (r.point(lambda _: RED[0]), g.point(lambda _: RED[1]), b.point(lambda _: RED[2]), a)
-    )
-    out = io.BytesIO()
-    solid.save(out, format="PNG", dpi=(dpi, dpi))
-    return out.getvalue()
+        img = imaging.round_seal(
+            design.org_name, design.title, code=design.code, diameter_mm=design.size_mm, dpi=dpi
+        )
+    return img.png
 
 
 # ---------------------------------------------------------------- keys and certificates
 
 
-@dataclass(frozen=True)
-class Issued:
-    key_pem: bytes
-    cert_pem: bytes
-    serial: int
-    not_before: datetime
-    not_after: datetime
-    subject: str
-
-
-def _key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def _pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def _load_key(pem: bytes) -> ec.EllipticCurvePrivateKey:
-    key = serialization.load_pem_private_key(pem, password=None)
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
-    return key
-
-
-def make_ca(org_name: str, now: datetime, *, years: int = 10) -> Issued:
-    """A self-signed organisation CA that issues seal certificates and CRLs."""
-    key = _key()
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_name),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{org_name} 电子印章 CA"),
-        ]
-    )
-    serial = x509.random_serial_number()
-    not_after = now + timedelta(days=365 * years)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(serial)
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return Issued(
-        _pem(key),
-        cert.public_bytes(serialization.Encoding.PEM),
-        serial,
-        now,
-        not_after,
-        name.rfc4514_string(),
-    )
-
-
-def issue_seal_certificate(
-    ca_key_pem: bytes,
-    ca_cert_pem: bytes,
-    *,
-    org_name: str,
-    credit_code: str,
-    seal_name: str,
-    now: datetime,
-    days: int = 365 * 2,
-    crl_url: str = "",
-) -> Issued:
-    """A certificate for one electronic seal: the organisation and seal as subject, key usage
-    for non-repudiation."""
-    ca_key = _load_key(ca_key_pem)
-    ca_cert = x509.load_pem_x509_certificate(ca_cert_pem)
-    key = _key()
-    attrs = [
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_name),
-        x509.NameAttribute(NameOID.COMMON_NAME, seal_name),
-    ]
-    if credit_code:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, credit_code))
-    name = x509.Name(attrs)
-    serial = x509.random_serial_number()
-    not_after = min(now + timedelta(days=days), ca_cert.not_valid_after_utc)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(serial)
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-            critical=True,
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-    )
-    if crl_url:
-        builder = builder.add_extension(
-            x509.CRLDistributionPoints(
-                [
-                    x509.DistributionPoint(
-                        [x509.UniformResourceIdentifier(crl_url)], None, None, None
-                    )
-                ]
-            ),
-            critical=False,
-        )
-    cert = builder.sign(ca_key, hashes.SHA256())
-    return Issued(
-        _pem(key),
-        cert.public_bytes(serialization.Encoding.PEM),
-        serial,
-        now,
-        not_after,
-        name.rfc4514_string(),
-    )
-
-
-def make_crl(
-    ca_key_pem: bytes,
-    ca_cert_pem: bytes,
-    revoked: list[tuple[int, datetime]],
-    *,
-    number: int,
-    now: datetime,
-    hours: int = 24,
-) -> bytes:
-    """A DER CRL listing `revoked` (serial, when) with this CRL number."""
-    ca_key = _load_key(ca_key_pem)
-    ca_cert = x509.load_pem_x509_certificate(ca_cert_pem)
-    builder = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(ca_cert.subject)
-        .last_update(now)
-        .next_update(now + timedelta(hours=hours))
-        .add_extension(x509.CRLNumber(number), critical=False)
-    )
-    for serial, at in revoked:
-        builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(at).build()
-        )
-    return builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+def new_seal_key() -> FileKey:
+    return FileKey.generate(KeyAlgorithm.EC_P256)
 
 
 # ---------------------------------------------------------------- PDFs
@@ -334,7 +81,7 @@ class Stamp:
 
 @dataclass(frozen=True)
 class SealJob:
-    key_pem: bytes
+    key_pem: bytes  # PKCS#8, PEM or DER
     cert_pem: bytes
     chain_pems: tuple[bytes, ...]
     image_png: bytes
@@ -466,15 +213,11 @@ def _sign_one(writer: Any, job: SealJob, sizes: list[tuple[float, float]]) -> by
     from pyhanko.pdf_utils.images import PdfImage
     from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
     from pyhanko.sign import fields, signers
-    from pyhanko.sign.general import load_cert_from_pemder  # noqa: F401 (kept for parity)
     from pyhanko.sign.signers.pdf_cms import SimpleSigner
     from pyhanko.stamp import StaticStampStyle
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    key = serialization.load_pem_private_key(job.key_pem, password=None)
-    key_der = key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    key_der = FileKey.from_pkcs8(job.key_pem).pkcs8_der()
     cert = asn1_x509.Certificate.load(
         x509.load_pem_x509_certificate(job.cert_pem).public_bytes(serialization.Encoding.DER)
     )

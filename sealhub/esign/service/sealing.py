@@ -110,9 +110,9 @@ async def seal_document(
         image = await _image(session, runtime, actor, cert)
         jobs.append(
             engine.SealJob(
-                key_pem=ca_service.certificate_key(runtime, cert),
+                key_pem=ca_service.certificate_key(runtime, cert).pkcs8_der(),
                 cert_pem=cert.cert_pem.encode(),
-                chain_pems=(ca.cert_pem.encode(),),
+                chain_pems=(ca.cert_pem.encode(), ca.root_cert_pem.encode()),
                 image_png=image,
                 size_mm=SEAL_SIZE_MM,
                 stamp=stamp,
