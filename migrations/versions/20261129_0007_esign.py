@@ -23,8 +23,8 @@ depends_on: str | Sequence[str] | None = None
 # the e-seal permissions the built-in roles of existing organisations receive (as new ones do)
 GRANTS = {
     "admin": ["esign.read", "esign.apply", "esign.review", "esign.seal"],
-    "employee": ["esign.seal"],
-    "approver": ["esign.seal"],
+    "employee": ["esign.read", "esign.seal"],
+    "approver": ["esign.read", "esign.seal"],
     "keeper": ["esign.read", "esign.seal"],
     "auditor": ["esign.read"],
 }
