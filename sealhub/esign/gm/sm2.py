@@ -83,7 +83,7 @@ def signature_from_raw(raw: bytes) -> bytes:
 
 
 class _SigValue(asn1.Sequence):  # type: ignore[misc]
-    _fields = [("r", asn1.Integer), ("s", asn1.Integer)]
+    _fields = [("r", asn1.Integer), ("s", asn1.Integer)]  # noqa: RUF012
 
 
 def _decode_sig(der: bytes) -> tuple[int, int]:
