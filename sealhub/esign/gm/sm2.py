@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from asn1crypto import core as asn1
 from tongsuopy.crypto import hashes as ts_hashes
@@ -175,6 +175,14 @@ def verify_digest(point: bytes, e: bytes, signature: bytes) -> bool:
         return False
     x1 = _affine_x(_add(_mul(s, (GX, GY, 1)), _mul(t, (qx, qy, 1))))
     return x1 is not None and (int.from_bytes(e, "big") + x1) % N == r
+
+
+class Sm2Signer(Protocol):
+    """Anything that signs bytes with SM2-with-SM3 and the default id (file or HSM key)."""
+
+    def sign(self, data: bytes) -> bytes:
+        """DER SEQUENCE{r, s}."""
+        ...
 
 
 # --- keys -------------------------------------------------------------------------------

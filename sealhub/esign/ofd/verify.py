@@ -109,7 +109,7 @@ def verify_ofd(
             loc = node.get("BaseLoc", "")
             path = pkg.resolve(loc, sigs_dir)
             report = SignatureReport(node.get("ID", ""), node.get("Type", "Seal"), path)
-            _verify_one(pkg, report, roots, at, protected)
+            _verify_one(pkg, doc.signatures_path, report, roots, at, protected)
             reports.append(report)
     unprotected = sorted(f for f in pkg.files if f not in protected) if reports else []
     valid = bool(reports) and all(r.valid is True for r in reports)
@@ -118,6 +118,7 @@ def verify_ofd(
 
 def _verify_one(
     pkg: OfdPackage,
+    signatures_list: str,
     report: SignatureReport,
     roots: Sequence[gm_certs.Sm2Certificate],
     at: datetime | None,
@@ -145,7 +146,7 @@ def _verify_one(
         report.problems.append("unsupported_check_method" if refs is not None else "no_references")
     else:
         for ref in children(refs, "Reference"):
-            _check_reference(pkg, ref, here, hasher, report, protected)
+            _check_reference(pkg, ref, here, hasher, report, protected, signatures_list)
     for annot in children(info, "StampAnnot") if info is not None else ():
         report.stamp_pages.append(annot.get("PageRef", ""))
     seal_loc = text(child(info, "Seal"), "BaseLoc")
@@ -175,6 +176,7 @@ def _check_reference(
     hasher: Any,
     report: SignatureReport,
     protected: set[str],
+    signatures_list: str,
 ) -> None:
     file_ref = ref.get("FileRef", "")
     try:
@@ -196,11 +198,29 @@ def _check_reference(
             report.problems.append("reference_missing")
         return
     ok = sm2.constant_time_equal(hasher(pkg.files[path]), expected)
+    if not ok and path == signatures_list and _still_lists(pkg, path, report.path):
+        # every later signature must append itself to Signatures.xml: permitted
+        report.references.append(ReferenceResult(path, True, "signatures_list_updated"))
+        report.warnings.append("signatures_list_updated")
+        return
     report.references.append(ReferenceResult(path, ok, "" if ok else "changed"))
     if not ok:
         report.changed_files.append(path)
         if "reference_changed" not in report.problems:
             report.problems.append("reference_changed")
+
+
+def _still_lists(pkg: OfdPackage, list_path: str, signature_path: str) -> bool:
+    """Signatures.xml still names this signature and every entry exists."""
+    base = posixpath.dirname(list_path)
+    try:
+        entries = [
+            pkg.resolve(n.get("BaseLoc", ""), base)
+            for n in children(pkg.xml(list_path), "Signature")
+        ]
+    except OfdMalformed:
+        return False
+    return signature_path in entries and all(e in pkg.files for e in entries)
 
 
 def _check_bare(value: bytes, report: SignatureReport) -> None:

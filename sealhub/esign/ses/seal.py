@@ -300,7 +300,7 @@ def build_seal(
     valid_start: datetime,
     valid_end: datetime,
     picture: Picture,
-    maker_key: sm2.Sm2PrivateKey,
+    maker_key: sm2.Sm2Signer,
     maker_cert: bytes,
     ext_datas: Sequence[ExtDatum] = (),
     timestamp: bytes | None = None,
@@ -480,7 +480,7 @@ def _read_sig_v4(sig: Any, root: str) -> SesSignature:
 
 def sign_digest(
     seal: Seal,
-    signer_key: sm2.Sm2PrivateKey,
+    signer_key: sm2.Sm2Signer,
     signer_cert: bytes,
     data_hash: bytes,
     *,
