@@ -170,3 +170,25 @@ def test_ofdrw_test_keys_sign_for_openssl(tmp_path: Path) -> None:
         str(tmp_path / "msg"),
     )
     assert b"Verified OK" in ok.stdout
+
+
+def test_sm2_file_key_fits_the_signing_key_port() -> None:
+    from sealhub.esign.gm.keys import Sm2FileKey
+    from sealhub.esign.keys import KeyAlgorithm, KeyUnsupported, SigningKey
+    from sealhub.platform.crypto import Envelope
+
+    key = Sm2FileKey.generate()
+    assert isinstance(key, SigningKey) and key.algorithm is KeyAlgorithm.SM2
+    envelope = Envelope(b"\x07" * 32)
+    stored = key.seal(envelope, b"seal-1")
+    assert key.pkcs8_der() not in stored.ciphertext
+    again = Sm2FileKey.open(envelope, stored, b"seal-1")
+    pub = sm2.Sm2PublicKey.from_der(again.public_key_der())
+    assert pub.verify(key.sign(b"doc"), b"doc")
+    # a ready e = SM3(Z || M) signs to the same verifiable signature
+    e = sm2.sm3(sm2.z_digest(pub.point) + b"doc")
+    assert pub.verify(again.sign_digest(e, "sm3"), b"doc")
+    with pytest.raises(KeyUnsupported):
+        key.sign(b"doc", "sha256")
+    with pytest.raises(Exception):
+        Sm2FileKey.open(envelope, stored, b"seal-2")
