@@ -7,6 +7,7 @@ issuing seal-maker and signer certificates with key usage non-repudiation.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -55,9 +56,18 @@ class Sm2Certificate:
 
 def load_certificate(data: bytes) -> Sm2Certificate:
     """Parse DER or PEM; any malformation raises `esign.sm2_key_invalid`."""
-    try:
-        if asn1_pem.detect(data):
+    if asn1_pem.detect(data):
+        try:
             _, _, data = asn1_pem.unarmor(data)
+        except (ValueError, TypeError) as exc:
+            raise GmKeyInvalid(reason="bad_certificate") from exc
+    return _load_der(bytes(data))
+
+
+@functools.lru_cache(maxsize=512)
+def _load_der(data: bytes) -> Sm2Certificate:
+    # seals and signatures carry the same few certificates again and again: parse once
+    try:
         cert = x509.Certificate.load(data, strict=True)
         tbs = cert["tbs_certificate"]
         spki = tbs["subject_public_key_info"]

@@ -86,7 +86,10 @@ def _document(pkg: OfdPackage, index: int, path: str, sig_path: str | None) -> D
         if not loc:
             continue
         page_path = pkg.resolve(loc, base)
-        page_node = pkg.xml(page_path) if page_path in pkg.files else None
+        raw = pkg.files.get(page_path, b"")
+        # Area and Template come before Content: skip parsing pages that have neither
+        head = raw.split(b"Content", 1)[0]
+        page_node = pkg.xml(page_path) if b"Area" in head or b"Template" in head else None
         tpl_ids = (
             tuple(
                 templates[t.get("TemplateID", "")]

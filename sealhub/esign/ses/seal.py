@@ -504,7 +504,7 @@ def sign_digest(
         )
         signature = signer_key.sign(tbs1.dump())
         sig1 = schema.SignatureV1({"toSign": tbs1, "signature": a.BitString.load(_bits(signature))})
-        return parse_signature(sig1.dump())
+        return _read_sig_v1(schema.SignatureV1.load(sig1.dump()), "SES_Signature")
     tbs4 = schema.TbsSignV4(
         {
             "version": 4,
@@ -525,7 +525,7 @@ def sign_digest(
     )
     if timestamp is not None:
         sig4["timeStamp"] = a.BitString.load(_bits(timestamp))
-    return parse_signature(sig4.dump())
+    return _read_sig_v4(schema.SignatureV4.load(sig4.dump()), "SES_Signature")
 
 
 def check_signature(sig: SesSignature, data_hash: bytes | None = None) -> dict[str, Check]:
