@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import orjson
 import phonenumbers
@@ -48,7 +49,7 @@ from sealhub.platform.settings import Settings
 
 API_KEY_PREFIX = "shk_"
 ACTOR_CACHE_SECONDS = 60.0
-SMS_PURPOSES = ("register", "reset", "login")
+SMS_PURPOSES = ("register", "reset", "login", "esign")
 
 
 # ---------------------------------------------------------------- phone and password
@@ -994,3 +995,53 @@ async def memberships_of(
 
 def system_actor(org_id: uuid.UUID | None = None) -> SystemActor:
     return SystemActor(org_id=org_id)
+
+
+# ---------------------------------------------------------------- confirming a person at a moment
+
+
+async def send_confirmation_code(runtime: Runtime, user_id: uuid.UUID, *, ip: str | None) -> int:
+    """Send the signed-in person an SMS code to confirm an act (意愿认证 at e-sealing)."""
+    user = await _user_row(runtime, user_id)
+    if user is None or not user.phone:
+        raise errors.InvalidSmsCode()
+    return await send_sms_code(runtime, user.phone, "esign", ip=ip)
+
+
+async def confirm_person(
+    runtime: Runtime, user_id: uuid.UUID, *, method: str, secret: str, ip: str | None
+) -> None:
+    """The person confirms, at this moment, with their password, an SMS code (purpose
+    `esign`) or a TOTP code; throttled like sign-in. Raises the sign-in errors."""
+    user = await _user_row(runtime, user_id)
+    if user is None:
+        raise errors.BadCredentials()
+    if method == "password":
+        try:
+            await _source_allowed(runtime, ip)
+            await ratelimit.admit(
+                runtime.cache, f"login:acct:{user.phone}", _account_backoff(runtime.settings)
+            )
+        except RateLimited as exc:
+            await _hold(runtime, exc)
+            raise
+        if not await verify_async(user.password_hash, secret):
+            await _source_failed(runtime, ip)
+            raise errors.BadCredentials()
+        await ratelimit.reset(runtime.cache, f"login:acct:{user.phone}")
+    elif method == "sms":
+        await verify_sms_code(runtime, user.phone, "esign", secret)
+    elif method == "totp":
+        if not user.totp_enabled:
+            raise errors.InvalidTotp()
+        await _check_totp(runtime, user.id, user.totp_secret, secret, ip=ip)
+    else:
+        raise errors.BadCredentials()
+
+
+_PERSON = select(User.id, User.phone, User.password_hash, User.totp_enabled, User.totp_secret)
+
+
+async def _user_row(runtime: Runtime, user_id: uuid.UUID) -> Any:
+    async with runtime.db.gate or contextlib.nullcontext(), runtime.db.read_sessions() as s:
+        return (await s.execute(_PERSON.where(User.id == user_id))).first()

@@ -28,6 +28,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "device": ("智能印章设备", "Smart-seal devices"),
     "audit": ("审计", "Audit"),
     "integration": ("集成", "Integrations"),
+    "esign": ("电子印章", "E-seals"),
 }
 
 CATALOGUE: tuple[Permission, ...] = (
@@ -49,6 +50,12 @@ CATALOGUE: tuple[Permission, ...] = (
     Permission("device.control", "device", "控制设备", "Control devices"),
     Permission("audit.read", "audit", "查看审计日志", "Read the audit trail"),
     Permission("integration.manage", "integration", "管理 API 密钥与集成", "Manage API keys"),
+    Permission("esign.read", "esign", "查看电子印章申请与证书", "View e-seal applications"),
+    Permission("esign.apply", "esign", "申请电子印章", "Apply for e-seals"),
+    Permission(
+        "esign.review", "esign", "审核电子印章与管理证书", "Review e-seals, manage certificates"
+    ),
+    Permission("esign.seal", "esign", "使用电子印章盖章", "Seal documents with e-seals"),
 )
 
 ALL: frozenset[str] = frozenset(p.key for p in CATALOGUE)
@@ -71,7 +78,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         "employee",
         "普通用户",
         "Employee",
-        frozenset({"org.read", "seal.read", "request.create", "flow.read"}),
+        frozenset({"org.read", "seal.read", "request.create", "flow.read", "esign.seal"}),
         DataScope.SELF,
         "申请用章，查看自己的申请",
     ),
@@ -87,6 +94,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "request.create",
                 "request.read",
                 "flow.read",
+                "esign.seal",
             }
         ),
         DataScope.UNIT_AND_BELOW,
@@ -106,6 +114,8 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "request.read",
                 "flow.read",
                 "device.read",
+                "esign.read",
+                "esign.seal",
             }
         ),
         DataScope.ORG,

@@ -21,6 +21,7 @@ TEMPLATES = {
     "sms.register": "【SealHub】您的注册验证码为 {code}，5 分钟内有效。",
     "sms.reset": "【SealHub】您正在重置密码，验证码为 {code}，5 分钟内有效。",
     "sms.login": "【SealHub】您的登录验证码为 {code}，5 分钟内有效。",
+    "sms.esign": "【SealHub】您正在使用电子印章盖章，意愿认证验证码为 {code}，5 分钟内有效。",
     "sms.invite": "【SealHub】{org} 邀请您加入，接受邀请的验证码为 {code}；不认识请忽略。",
 }
 

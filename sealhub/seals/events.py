@@ -39,3 +39,17 @@ class Returned(CustodyFacts):
 
     name: ClassVar[str] = "seal.returned"
     version: ClassVar[int] = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusChanged(Event):
+    """A seal moved along its lifecycle (suspended, reported lost, revoked, destroyed...)."""
+
+    name: ClassVar[str] = "seal.status_changed"
+    version: ClassVar[int] = 1
+
+    seal_id: uuid.UUID
+    kind: str
+    from_status: str
+    to_status: str
+    reason: str

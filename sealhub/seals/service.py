@@ -29,7 +29,7 @@ from sealhub.seals.errors import (
     SealNotActive,
     UnitNotFound,
 )
-from sealhub.seals.events import CustodyFacts, HandedOut, Returned
+from sealhub.seals.events import CustodyFacts, HandedOut, Returned, StatusChanged
 from sealhub.seals.models import CustodyRecord, Seal, SealKeeper, SealStatusChange
 from sealhub.seals.policy import SealKind, SealStatus, SealType
 from sealhub.seals.repository import CustodyRepository, SealRepository
@@ -284,6 +284,14 @@ async def change_status(
         ),
         before={"status": old},
         after={"status": new, "reason": reason},
+        event=StatusChanged(
+            org_id=seal.org_id,
+            seal_id=seal.id,
+            kind=seal.kind,
+            from_status=str(old),
+            to_status=str(new),
+            reason=reason,
+        ),
     )
     return await _detail(session, seal)
 
