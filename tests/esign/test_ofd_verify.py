@@ -6,6 +6,8 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sealhub.esign.ofd.package import Limits, OfdMalformed, OfdPackage
 from sealhub.esign.ofd.sign import Placement, seal_ofd
@@ -191,3 +193,32 @@ def test_zip_bomb_traversal_and_garbage_are_refused() -> None:
     files[sig] = files[sig].replace(b'FileRef="/OFD.xml"', b'FileRef="../../../../etc/passwd"')
     report = verify_ofd(_zip(files))
     assert not report.valid and "reference_unsafe" in report.signatures[0].problems
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_fuzz_ofd_reader_and_verifier_never_crash(data: st.DataObject) -> None:
+    base = (CORPUS / "ofd" / "allprotected.ofd").read_bytes()
+    files = _files(base)
+    if data.draw(st.booleans()):
+        # damage the zip container itself
+        blob = bytearray(base)
+        for _ in range(data.draw(st.integers(1, 6))):
+            blob[data.draw(st.integers(0, len(blob) - 1))] = data.draw(st.integers(0, 255))
+        candidate = bytes(blob)
+    else:
+        # damage one part (XML, SignedValue.dat, Seal.esl) inside a valid zip
+        name = data.draw(st.sampled_from(sorted(files)))
+        part = bytearray(files[name])
+        for _ in range(data.draw(st.integers(1, 4))):
+            part[data.draw(st.integers(0, len(part) - 1))] = data.draw(st.integers(0, 255))
+        cut = data.draw(st.integers(0, len(part)))
+        candidate = _zip(dict(files, **{name: bytes(part[:cut])}))
+    try:
+        report = verify_ofd(candidate)
+    except OfdMalformed as exc:
+        assert exc.params["reason"] in OfdMalformed.reasons
+    else:
+        assert isinstance(report.valid, bool)
+        for sig in report.signatures:
+            assert sig.valid is not True or not sig.problems

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
@@ -86,7 +87,14 @@ class OfdPackage:
             try:
                 with archive.open(info) as fh:
                     content = fh.read(info.file_size + 1)
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError) as exc:
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                OSError,
+                EOFError,
+                NotImplementedError,
+                ValueError,
+            ) as exc:
                 raise OfdMalformed(reason="not_zip") from exc
             if len(content) != info.file_size:
                 # the header lied about the size: stop before inflating further
