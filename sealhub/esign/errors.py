@@ -139,3 +139,10 @@ class UnitNotFound(AppError):
     status = 422
     zh = "所属部门不存在"
     en = "The owning organisation unit does not exist"
+
+
+# The national-formats library layers (SM2, GB/T 38540 seals, OFD) keep their errors beside
+# their code; importing them here registers their codes with the context's (docs/api.md).
+from sealhub.esign.gm.errors import GmKeyInvalid as GmKeyInvalid  # noqa: E402
+from sealhub.esign.ofd.errors import OfdMalformed as OfdMalformed  # noqa: E402
+from sealhub.esign.ses.errors import SesMalformed as SesMalformed  # noqa: E402

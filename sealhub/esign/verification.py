@@ -119,6 +119,7 @@ def register(verifier: Verifier) -> None:
 
 def _load_builtin() -> None:
     # importing the module registers its verifier (kept lazy: pyHanko is heavy to import)
+    import sealhub.esign.ofd.verifier
     import sealhub.esign.pdf.verify  # noqa: F401
 
 

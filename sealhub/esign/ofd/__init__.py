@@ -1,0 +1,1 @@
+"""OFD (GB/T 33190): read safely, render, seal with SES signatures, verify."""
