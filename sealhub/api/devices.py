@@ -12,6 +12,7 @@ from sealhub.api.common import Page, api_router, idempotent
 from sealhub.api.deps import Db, PagingDep, Require, RuntimeDep
 from sealhub.devices import schemas
 from sealhub.devices import service as devices_service
+from sealhub.devices.keys import platform_signer
 from sealhub.devices.policy import CommandState, DeviceStatus
 from sealhub.platform.actor import Actor
 from sealhub.platform.types import Instant
@@ -67,7 +68,12 @@ async def provision(
         session,
         actor,
         lambda: devices_service.provision(
-            session, runtime.envelope, actor, data=body, broker_url=url
+            session,
+            runtime.envelope,
+            actor,
+            data=body,
+            broker_url=url,
+            platform_public_hex=platform_signer(runtime.envelope).public_hex,
         ),
     )
 

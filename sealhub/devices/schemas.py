@@ -44,7 +44,7 @@ __all__ = [
 class ProvisionIn(StrictModel):
     """Register a device by the serial and claim code on its label, or the label's QR."""
 
-    serial: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{4,64}$")
+    serial: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{4,64}$")
     claim_code: str | None = Field(default=None, min_length=6, max_length=64)
     # `sealhub://device?serial=...&claim=...`: the QR printed beside the serial
     qr: str | None = Field(default=None, max_length=500)
@@ -91,6 +91,8 @@ class Credentials(BaseModel):
     mqtt_username: str
     mqtt_password: str
     ed25519_seed_hex: str | None
+    # downlinks are signed with this key (protocol §2.3)
+    platform_public_key_hex: str
     device_secret_hex: str
 
 

@@ -15,7 +15,8 @@ async def test_provision_issues_credentials_once_and_refuses_a_second_claim(clie
     out = await provision(admin, unit, serial="SH-PROV-" + uuid.uuid4().hex[:6])
     device, creds = out["device"], out["credentials"]
     assert device["status"] == "provisioned" and device["online"] is False
-    assert creds["mqtt_username"] == device["id"]
+    assert creds["mqtt_username"] == device["serial"]
+    assert len(creds["platform_public_key_hex"]) == 64
     assert len(creds["mqtt_password"]) >= 24
     # the seed the platform made matches the public key it registered
     assert credentials.public_of(creds["ed25519_seed_hex"]) == device["public_key_hex"]

@@ -67,6 +67,7 @@ async def provision(
     *,
     data: ProvisionIn,
     broker_url: str,
+    platform_public_hex: str,
 ) -> ProvisionedOut:
     """Register a device by serial and claim code (or its QR) and issue its credentials once."""
     if data.qr:
@@ -127,7 +128,8 @@ async def provision(
     )
     creds = Credentials(
         broker_url=broker_url,
-        mqtt_username=str(device.id),
+        mqtt_username=serial,
+        platform_public_key_hex=platform_public_hex,
         mqtt_password=password,
         ed25519_seed_hex=seed_hex,
         device_secret_hex=secret.hex(),
