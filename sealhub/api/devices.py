@@ -15,6 +15,7 @@ from sealhub.devices import service as devices_service
 from sealhub.devices.keys import platform_signer
 from sealhub.devices.policy import CommandState, DeviceStatus
 from sealhub.platform.actor import Actor
+from sealhub.platform.errors import PayloadTooLarge
 from sealhub.platform.types import Instant
 
 router = api_router(tags=["devices"])
@@ -262,3 +263,56 @@ async def delete_fingerprint(
 ) -> schemas.CommandOut:
     """Free a fingerprint slot: the device deletes the template it holds there."""
     return await devices_service.delete_fingerprint(session, actor, device_id, fingerprint_id)
+
+
+@router.get("/requests/{request_id}/device-codes", response_model=list[schemas.ApplicationCodeOut])
+async def application_codes(
+    request_id: uuid.UUID,
+    session: Db,
+    actor: Annotated[Actor, Depends(Require("request.create"))],
+) -> list[schemas.ApplicationCodeOut]:
+    """The applicant's codes to type on the smart seals of their application."""
+    return await devices_service.application_codes(session, actor, request_id)
+
+
+@router.post(
+    "/devices/{device_id}/offline-codes", status_code=201, response_model=schemas.OfflineCodeOut
+)
+async def offline_code(
+    device_id: uuid.UUID,
+    body: schemas.OfflineCodeIn,
+    session: Db,
+    runtime: RuntimeDep,
+    actor: Annotated[Actor, Depends(Require("device.read", "seal.custody"))],
+) -> schemas.OfflineCodeOut:
+    """A one-time unlock code a keeper reads out to a device with no network."""
+    return await devices_service.offline_code(
+        session, runtime, actor, device_id, user_id=body.user_id
+    )
+
+
+@router.put("/device-media/{token}", status_code=204, response_class=Response)
+async def upload_media(token: str, request: Request, session: Db, runtime: RuntimeDep) -> Response:
+    """A device uploads a granted photo (the URL is the credential: one use, short-lived)."""
+    data = await request.body()
+    if len(data) > runtime.settings.max_upload_bytes:
+        raise PayloadTooLarge(limit=runtime.settings.max_upload_bytes)
+    await devices_service.receive_upload(session, runtime, token, data)
+    return Response(status_code=204)
+
+
+@router.get("/devices/{device_id}/photo", response_class=Response)
+async def photo(
+    device_id: uuid.UUID,
+    session: Db,
+    runtime: RuntimeDep,
+    actor: Reader,
+    sha256: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$")],
+) -> Response:
+    """A photo the device uploaded (stamped page, unlock), by its SHA-256."""
+    content_type, data = await devices_service.photo(session, runtime, actor, device_id, sha256)
+    return Response(
+        data,
+        media_type=content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )

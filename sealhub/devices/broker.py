@@ -81,7 +81,7 @@ try:  # amqtt's plugin bases (the broker loads this class by its dotted name)
     from amqtt.contexts import Action
     from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 
-    class DeviceAuthPlugin(BaseAuthPlugin):
+    class DeviceAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]
         """Password check against the devices table (and the platform's own user)."""
 
         async def authenticate(self, *, session: Any) -> bool | None:
@@ -101,7 +101,7 @@ try:  # amqtt's plugin bases (the broker loads this class by its dotted name)
                 directory.count("bad_credentials")
             return ok
 
-    class DeviceTopicPlugin(BaseTopicPlugin):
+    class DeviceTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]
         """Each device on its own topics only."""
 
         async def topic_filtering(
@@ -219,7 +219,7 @@ class Link:
             self._client.username_pw_set(url.username, url.password)
         self._client.max_inflight_messages_set(1000)
         self._client.max_queued_messages_set(0)
-        self._client.reconnect_delay_set(min_delay=0.2, max_delay=2)
+        self._client.reconnect_delay_set(min_delay=1, max_delay=2)
         self._client.on_connect = self._connected
         self._client.on_disconnect = self._disconnected
         self._client.on_message = self._message
@@ -247,11 +247,11 @@ class Link:
         item = Incoming(msg.topic, bytes(msg.payload), msg.mid, msg.qos)
         self._loop.call_soon_threadsafe(self._on_message, item)
 
-    async def start(self, timeout: float = 10.0) -> None:
+    async def start(self, wait_s: float = 10.0) -> None:
         self._client.connect_async(self.url.host, self.url.port, keepalive=30)
         self._client.loop_start()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.connected.wait(), timeout)
+            await asyncio.wait_for(self.connected.wait(), wait_s)
 
     def publish(self, topic: str, payload: bytes) -> None:
         self._client.publish(topic, payload, qos=1)

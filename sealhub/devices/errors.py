@@ -28,6 +28,20 @@ class FingerprintNotFound(NotFound):
     en = "Fingerprint not found"
 
 
+class MediaNotFound(NotFound):
+    code = "device.media_not_found"
+    status = 404
+    zh = "该设备没有这张照片"
+    en = "No such photo from this device"
+
+
+class UploadNotFound(NotFound):
+    code = "device.upload_not_found"
+    status = 404
+    zh = "上传地址无效"
+    en = "Unknown upload URL"
+
+
 class InvalidDeviceTransition(InvalidTransition):
     code = "device.invalid_transition"
     status = 409
@@ -123,7 +137,7 @@ class UploadRefused(AppError):
     zh = "上传被拒绝：{reason}"
     en = "Upload refused: {reason}"
     reasons: ClassVar[dict[str, tuple[str, str]]] = {
-        "expired": ("上传地址已过期或无效", "the upload URL expired or is unknown"),
+        "expired": ("上传地址已过期", "the upload URL expired"),
         "used": ("该地址已使用", "the URL was already used"),
         "sha256": ("内容的 SHA-256 与声明不符", "the content's SHA-256 differs from the grant"),
         "size": ("内容大小与声明不符", "the content's size differs from the grant"),

@@ -337,3 +337,124 @@ async def write_batch(
         await conn.execute(_SEEN, seen)
     if journals:
         await conn.execute(_JOURNAL, journals)
+
+
+_BY_SERIALS = select(
+    Device.id,
+    Device.org_id,
+    Device.serial,
+    Device.status,
+    Device.public_key_hex,
+    Device.seal_id,
+    Device.journal_seq,
+    Device.journal_hash,
+    Device.online,
+).where(Device.serial.in_(bindparam("serials", expanding=True)))
+
+
+async def devices_by_serials(conn: AsyncConnection, serials: list[str]) -> list[Any]:
+    """The ingest's view of devices by serial (one round trip for a batch)."""
+    if not serials:
+        return []
+    return list((await conn.execute(_BY_SERIALS, {"serials": serials})).all())
+
+
+async def authorisation_of(
+    session: AsyncSession, device_id: uuid.UUID, auth: str
+) -> DeviceCommand | None:
+    """The latest authorise command of a device for an authorisation id (= the item id)."""
+    try:
+        item_id = uuid.UUID(auth)
+    except ValueError:
+        return None
+    stmt = (
+        select(DeviceCommand)
+        .where(
+            DeviceCommand.device_id == device_id,
+            DeviceCommand.item_id == item_id,
+            DeviceCommand.kind == "authorise",
+        )
+        .order_by(DeviceCommand.created_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def uploaded_objects(
+    session: AsyncSession, device_id: uuid.UUID, sha256s: list[str]
+) -> dict[str, uuid.UUID]:
+    if not sha256s:
+        return {}
+    stmt = select(MediaGrant.sha256, MediaGrant.object_id).where(
+        MediaGrant.device_id == device_id,
+        MediaGrant.sha256.in_(sha256s),
+        MediaGrant.object_id.is_not(None),
+    )
+    return {r[0]: r[1] for r in (await session.execute(stmt)).all() if r[1] is not None}
+
+
+async def set_offline(session: AsyncSession, device_id: uuid.UUID) -> bool:
+    """Mark a device offline; False when it already was."""
+    result = await session.execute(
+        update(Device)
+        .where(Device.id == device_id, Device.online.is_(True))
+        .values(online=False)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def devices_by_ids(session: AsyncSession, ids: list[uuid.UUID]) -> list[Device]:
+    if not ids:
+        return []
+    stmt = select(Device).where(Device.id.in_(ids))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def bound_device(
+    session: AsyncSession, org_id: uuid.UUID, seal_id: uuid.UUID
+) -> Device | None:
+    stmt = select(Device).where(Device.org_id == org_id, Device.seal_id == seal_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def authorisations_for_request(
+    session: AsyncSession, org_id: uuid.UUID, request_id: uuid.UUID
+) -> list[DeviceCommand]:
+    stmt = (
+        select(DeviceCommand)
+        .where(
+            DeviceCommand.org_id == org_id,
+            DeviceCommand.request_id == request_id,
+            DeviceCommand.kind == "authorise",
+        )
+        .order_by(DeviceCommand.created_at)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def online_with_queued(session: AsyncSession) -> list[uuid.UUID]:
+    stmt = (
+        select(DeviceCommand.device_id)
+        .join(Device, Device.id == DeviceCommand.device_id)
+        .where(Device.online.is_(True), DeviceCommand.state == "queued")
+        .distinct()
+        .limit(1000)
+    )
+    return [r[0] for r in (await session.execute(stmt)).all()]
+
+
+async def online_serials(session: AsyncSession) -> list[str]:
+    stmt = select(Device.serial).where(Device.online.is_(True)).limit(100_000)
+    return [r[0] for r in (await session.execute(stmt)).all()]
+
+
+async def revocations_for_request(
+    session: AsyncSession, org_id: uuid.UUID, request_id: uuid.UUID
+) -> list[DeviceCommand]:
+    stmt = select(DeviceCommand).where(
+        DeviceCommand.org_id == org_id,
+        DeviceCommand.request_id == request_id,
+        DeviceCommand.kind == "revoke",
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -18,6 +18,7 @@ from sealhub.devices.policy import (
 from sealhub.platform.types import Name, StrictModel
 
 __all__ = [
+    "ApplicationCodeOut",
     "BindIn",
     "BindingOut",
     "CommandIn",
@@ -28,6 +29,7 @@ __all__ = [
     "FingerprintIn",
     "FingerprintOut",
     "MediaGrantOut",
+    "OfflineCodeIn",
     "OfflineCodeOut",
     "ProvisionIn",
     "ProvisionedOut",
@@ -201,6 +203,16 @@ class MediaGrantOut(BaseModel):
     grant_id: uuid.UUID
     url: str
     expires_at: datetime
+
+
+class ApplicationCodeOut(BaseModel):
+    item_id: uuid.UUID
+    seal_id: uuid.UUID
+    code: str
+
+
+class OfflineCodeIn(StrictModel):
+    user_id: uuid.UUID
 
 
 class OfflineCodeOut(BaseModel):

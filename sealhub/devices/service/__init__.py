@@ -27,8 +27,15 @@ from sealhub.devices.service.fleet import (
     transfer,
     unbind,
 )
+from sealhub.devices.service.media import (
+    application_codes,
+    offline_code,
+    photo,
+    receive_upload,
+)
 
 __all__ = [
+    "application_codes",
     "bind",
     "bindings",
     "cancel_command",
@@ -41,7 +48,10 @@ __all__ = [
     "list_commands",
     "list_devices",
     "list_fingerprints",
+    "offline_code",
+    "photo",
     "provision",
+    "receive_upload",
     "request_events",
     "resume",
     "retry_command",

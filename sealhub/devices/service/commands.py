@@ -216,7 +216,7 @@ async def enrol_fingerprint(
         raise BadCommand(reason="not_member")
     if await repo.fingerprint(device.id, slot) is not None:
         raise BadCommand(reason="slot_taken", slot=slot)
-    params = {"slot": slot, "member_id": str(user_id)}
+    params = {"slot": slot, "member": str(user_id)}
     cmd = await issue(session, actor, device, CommandKind.FINGERPRINT_ENROL, params)
     fp = Fingerprint(
         org_id=device.org_id,
