@@ -16,6 +16,8 @@ from sqlalchemy import text
 from sealhub import __version__, worker
 from sealhub.api import problems
 from sealhub.api.middleware import Edge
+from sealhub.devices import gateway as devices_gateway
+from sealhub.devices import keys as devices_keys
 from sealhub.identity import service as identity_service
 from sealhub.identity.sms import make_sms
 from sealhub.platform import logs, untrusted
@@ -40,6 +42,8 @@ API_MODULES = (
     "dashboard",
     "stream",
     "esign",
+    "alerts",
+    "devices",
 )
 
 
@@ -73,12 +77,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = build_runtime(settings)
         app.state.runtime = runtime
         running: worker.Worker | None = None
+        gateway: devices_gateway.Gateway | None = None
         try:
             # the API enqueues jobs even when the worker runs elsewhere: boot either way
             await worker.boot(runtime)
+            devices_keys.configure(runtime.envelope)
             if settings.run_worker:
                 running = await worker.start(runtime)
+            # the device channel: embedded broker (or the external one), ingest, commands
+            gateway = await devices_gateway.start(runtime)
         except BaseException:
+            if running is not None:
+                await running.stop()
             await runtime.close()
             raise
         # start-up objects (modules, models, routes) never die: keep the collector off them,
@@ -89,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if gateway is not None:
+                await gateway.stop()
             if running is not None:
                 await running.stop()
             await runtime.close()

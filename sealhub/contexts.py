@@ -22,7 +22,16 @@ import importlib.util
 from collections.abc import Iterable
 from types import ModuleType
 
-CONTEXTS: tuple[str, ...] = ("identity", "seals", "requests", "storage", "analytics", "esign")
+CONTEXTS: tuple[str, ...] = (
+    "identity",
+    "seals",
+    "requests",
+    "storage",
+    "analytics",
+    "notify",
+    "devices",
+    "esign",
+)
 
 # platform modules that hold tables or jobs of their own
 PLATFORM_MODELS: tuple[str, ...] = (

@@ -126,6 +126,8 @@ def make_settings(db_url: str, data_dir: Path, **overrides: object) -> Settings:
         # production cost is 150 ms a hash here; tests only need a valid Argon2id hash
         "argon2_time_cost": 1,
         "argon2_memory_kib": 1024,
+        # no device broker unless a test starts one on a port of its own
+        "mqtt_port": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -314,6 +314,34 @@ async def _exercise_esign(admin: Api, world) -> None:
     await admin.post(
         f"/api/v1/esign/certificates/{renewed['id']}/revoke", json={"reason": "演练"}, expect=200
     )
+async def _exercise_devices(admin: Api, world) -> None:
+    """Every device write, in an order where each one is allowed."""
+    units = await admin.get("/api/v1/org/units")
+    root = next(u["id"] for u in units if u.get("parent_id") is None)
+    out = await admin.post(
+        "/api/v1/devices",
+        json={
+            "serial": f"AO-{next_phone().lstrip('+')}",
+            "claim_code": "claim-ao",
+            "name": "审计设备",
+            "unit_id": root,
+        },
+    )
+    path = f"/api/v1/devices/{out['device']['id']}"
+    cmd = await admin.post(f"{path}/commands", json={"kind": "lock", "params": {}})
+    await admin.post(f"{path}/commands/{cmd['id']}/cancel", expect=200)
+    await admin.post(f"{path}/commands/{cmd['id']}/retry", expect=200)
+    fp = await admin.post(f"{path}/fingerprints", json={"slot": 1, "user_id": admin.user_id})
+    await admin.delete(f"{path}/fingerprints/{fp['id']}", expect=200)
+    await admin.post(f"{path}/transfer", json={"unit_id": world.ids["unit_id"]}, expect=200)
+    await admin.post(f"{path}/suspend", json={"reason": "x"}, expect=200)
+    await admin.post(f"{path}/resume", json={"reason": "x"}, expect=200)
+    await admin.post(f"{path}/unbind", json={}, expect=409)  # holds no seal
+    await admin.post(f"{path}/decommission", json={"reason": "x"}, expect=200)
+    world_device = f"/api/v1/devices/{world.ids['device_id']}"
+    await admin.post(f"{world_device}/unbind", json={"reason": "x"}, expect=200)
+    smart = world.bodies[("POST", "/api/v1/devices/{device_id}/bind")]
+    await admin.post(f"{world_device}/bind", json=smart, expect=200)
 
 
 async def test_every_write_records_actor_ip_and_client(app):
@@ -331,6 +359,7 @@ async def test_every_write_records_actor_ip_and_client(app):
         await _exercise_directory(client, app, admin, world)
         await _exercise_requests(admin, world)
         await _exercise_esign(admin, world)
+        await _exercise_devices(admin, world)
         # and every id-taking mutating route not yet seen, on the organisation's own objects
         seen = {(c.method, c.path) for c in rec.calls if c.status < 300}
         for method, path in sorted(templates):

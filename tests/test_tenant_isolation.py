@@ -66,6 +66,7 @@ NOUNS = {
 PUBLIC_BY_DESIGN = {
     ("GET", "/api/v1/esign/cas/{ca_id}/crl"),
     ("GET", "/api/v1/esign/verify/{token}"),
+    "subject": "seal",  # so does the alerts' (an alert is about a device, a seal, a page...)
 }
 
 
@@ -433,6 +434,43 @@ async def _bases(app: FastAPI, a: Api, wa: World) -> dict[str, Base]:
         await a.post(f"/api/v1/requests/{req['id']}/approve", json={}, expect=200)
         body = sealing_body(doc, ids["esign_seal_id"])
         return applicant, f"/api/v1/esign/requests/{req['id']}/sealings", body
+    async def new_device() -> tuple[Api, str, dict[str, Any]]:
+        return (
+            a,
+            "/api/v1/devices",
+            {
+                "serial": f"TI-{uuid.uuid4().hex[:12]}",
+                "claim_code": "claim-ti",
+                "name": "甲的设备",
+                "unit_id": ids["unit_id"],
+            },
+        )
+
+    async def my_device() -> str:
+        _, url, body = await new_device()
+        return str((await a.post(url, json=body))["device"]["id"])
+
+    async def bind() -> tuple[Api, str, dict[str, Any]]:
+        tag = uuid.uuid4().hex[:8]
+        smart = await a.post(
+            "/api/v1/seals",
+            json={
+                "kind": "smart",
+                "type": "contract",
+                "name": f"甲智能章{tag}",
+                "code": f"AS{tag}",
+                "unit_id": ids["unit_id"],
+                "keeper_ids": [a.user_id],
+            },
+        )
+        return a, f"/api/v1/devices/{await my_device()}/bind", {"seal_id": smart["id"]}
+
+    async def transfer_device() -> tuple[Api, str, dict[str, Any]]:
+        return a, f"/api/v1/devices/{await my_device()}/transfer", {"unit_id": ids["unit_id"]}
+
+    async def fingerprint() -> tuple[Api, str, dict[str, Any]]:
+        url = f"/api/v1/devices/{await my_device()}/fingerprints"
+        return a, url, {"slot": 5, "user_id": a.user_id}
 
     role_approver = {"kind": "role", "role_id": ids["role_id"]}
     users_approver = {"kind": "users", "user_ids": [a.user_id]}
@@ -460,6 +498,10 @@ async def _bases(app: FastAPI, a: Api, wa: World) -> dict[str, Base]:
         "POST /api/v1/requests/{request_id}/add-presses seal_id": add_presses("seal_id"),
         "POST /api/v1/esign/applications": esign_application,
         "POST /api/v1/esign/requests/{request_id}/sealings": esign_sealing,
+        "POST /api/v1/devices": new_device,
+        "POST /api/v1/devices/{device_id}/bind": bind,
+        "POST /api/v1/devices/{device_id}/transfer": transfer_device,
+        "POST /api/v1/devices/{device_id}/fingerprints": fingerprint,
     }
 
 

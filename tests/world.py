@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sealhub.platform import clock
 from tests.builders import Api, add_member, create_unit
 from tests.esign.world import add_esign
+from tests.notify.support import TAMPER, raise_one
 from tests.storage.samples import image, reportlab_pdf
 
 
@@ -102,7 +103,44 @@ async def build_world(app: FastAPI, admin: Api) -> World:
     invitation = await admin.post(
         "/api/v1/members", json={"real_name": f"回归{w.marker}", "phone": former.phone}, expect=202
     )
+    # a smart seal in a device, with a command and a fingerprint slot
+    smart = await admin.post(
+        "/api/v1/seals",
+        json={
+            "kind": "smart",
+            "type": "contract",
+            "name": f"智能章{w.marker}",
+            "code": f"S{w.marker}",
+            "unit_id": unit["id"],
+            "keeper_ids": [keeper.user_id],
+        },
+    )
+    device = (
+        await admin.post(
+            "/api/v1/devices",
+            json={
+                "serial": f"SN-{uuid.uuid4().hex[:12]}",
+                "claim_code": f"claim-{w.marker}",
+                "name": f"设备{w.marker}",
+                "unit_id": unit["id"],
+            },
+        )
+    )["device"]
+    await admin.post(
+        f"/api/v1/devices/{device['id']}/bind", json={"seal_id": smart["id"]}, expect=200
+    )
+    command = await admin.post(
+        f"/api/v1/devices/{device['id']}/commands", json={"kind": "time_sync", "params": {}}
+    )
+    finger = await admin.post(
+        f"/api/v1/devices/{device['id']}/fingerprints",
+        json={"slot": 3, "user_id": keeper.user_id},
+    )
     member_id = employee.member_id
+    # no route raises alerts: contexts do, in their own transactions (here as a device would)
+    alert = await raise_one(
+        app, admin.org_id, seal["id"], kind=TAMPER, request_id=req["id"], subject_type="seal"
+    )
     w.ids = {
         "invitation_id": invitation["id"],
         "unit_id": unit["id"],
@@ -115,6 +153,10 @@ async def build_world(app: FastAPI, admin: Api) -> World:
         "request_id": req["id"],
         "custody_id": custody["id"],
         "photo_id": photo["id"],
+        "alert_id": str(alert.id),
+        "device_id": device["id"],
+        "command_id": command["id"],
+        "fingerprint_id": finger["id"],
     }
     w.readable = [
         f"/api/v1/org/units/{unit['id']}",
@@ -123,6 +165,8 @@ async def build_world(app: FastAPI, admin: Api) -> World:
         f"/api/v1/seals/{seal['id']}",
         f"/api/v1/flows/{flow['id']}",
         f"/api/v1/requests/{req['id']}",
+        f"/api/v1/alerts/{alert.id}",
+        f"/api/v1/devices/{device['id']}",
     ]
     later = (now + timedelta(days=1)).isoformat()
     w.bodies = {
@@ -151,10 +195,18 @@ async def build_world(app: FastAPI, admin: Api) -> World:
             "reason": "x",
         },
         ("POST", "/api/v1/requests/{request_id}/end"): {"reason": "x"},
+        ("POST", "/api/v1/devices/{device_id}/bind"): {"seal_id": smart["id"]},
+        ("POST", "/api/v1/devices/{device_id}/transfer"): {"unit_id": unit["id"]},
+        ("POST", "/api/v1/devices/{device_id}/commands"): {"kind": "reboot", "params": {}},
+        ("POST", "/api/v1/devices/{device_id}/fingerprints"): {
+            "slot": 4,
+            "user_id": keeper.user_id,
+        },
         ("POST", "/api/v1/requests/{request_id}/window"): {
             "valid_from": now.isoformat(),
             "valid_until": later,
         },
+        ("POST", "/api/v1/alerts/{alert_id}/resolve"): {"comment": "x"},
     }
     await add_esign(w, admin, unit["id"], keeper, employee)
     return w

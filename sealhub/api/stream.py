@@ -75,6 +75,7 @@ RULES: tuple[tuple[str, str | None, Check], ...] = (
     ("request.", "request_id", _request_readable),
     ("seal.", "seal_id", _seal_readable),
     ("member.join_requested", None, _holding("member.manage")),
+    ("alert.", "alert_id", _holding("alert.read")),
 )
 
 

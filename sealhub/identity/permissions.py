@@ -29,6 +29,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "audit": ("审计", "Audit"),
     "integration": ("集成", "Integrations"),
     "esign": ("电子印章", "E-seals"),
+    "alert": ("告警", "Alerts"),
 }
 
 CATALOGUE: tuple[Permission, ...] = (
@@ -56,6 +57,8 @@ CATALOGUE: tuple[Permission, ...] = (
         "esign.review", "esign", "审核电子印章与管理证书", "Review e-seals, manage certificates"
     ),
     Permission("esign.seal", "esign", "使用电子印章盖章", "Seal documents with e-seals"),
+    Permission("alert.read", "alert", "查看告警", "View alerts"),
+    Permission("alert.manage", "alert", "处理告警（确认、解决）", "Handle alerts"),
 )
 
 ALL: frozenset[str] = frozenset(p.key for p in CATALOGUE)
@@ -119,6 +122,8 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "device.read",
                 "esign.read",
                 "esign.seal",
+                "alert.read",
+                "alert.manage",
             }
         ),
         DataScope.ORG,
@@ -137,6 +142,8 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "device.read",
                 "device.control",
                 "integration.manage",
+                "alert.read",
+                "alert.manage",
             }
         ),
         DataScope.ORG,

@@ -71,6 +71,29 @@ class Settings(BaseSettings):
     )
     default_locale: str = Field("zh-CN", description="zh-CN or en")
     run_worker: bool = Field(True, description="run the outbox relay and jobs in-process")
+    mqtt_url: str = Field(
+        "",
+        description="external MQTT broker (mqtt://user:pass@host:port) the platform joins; "
+        "empty = embed a broker in the server",
+    )
+    mqtt_host: str = Field("127.0.0.1", description="embedded MQTT broker: bind address")
+    mqtt_port: int = Field(1884, description="embedded MQTT broker: port (0 = do not embed)")
+    mqtt_public_url: str = Field(
+        "", description="broker URL handed to devices at provisioning; empty = the one in use"
+    )
+    mqtt_shared_group: str = Field(
+        "sealhub", description="shared-subscription group of the platform processes"
+    )
+    device_heartbeat_timeout_seconds: int = Field(
+        90, description="a device silent this long is marked offline"
+    )
+    device_upload_url_seconds: int = Field(300, description="lifetime of a media upload URL")
+    device_ingest_batch_ms: int = Field(
+        20, description="ingest: longest wait to fill a batch before writing it (<= 50)"
+    )
+    device_telemetry_raw_hours: int = Field(
+        24, description="heartbeats older than this are thinned out to one in ten"
+    )
 
     @model_validator(mode="after")
     def _https_means_secure_cookies(self) -> Settings:
