@@ -39,6 +39,7 @@ API_MODULES = (
     "audit",
     "dashboard",
     "stream",
+    "evidence",
 )
 
 

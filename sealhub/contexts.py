@@ -22,7 +22,7 @@ import importlib.util
 from collections.abc import Iterable
 from types import ModuleType
 
-CONTEXTS: tuple[str, ...] = ("identity", "seals", "requests", "storage", "analytics")
+CONTEXTS: tuple[str, ...] = ("identity", "seals", "requests", "storage", "analytics", "evidence")
 
 # platform modules that hold tables or jobs of their own
 PLATFORM_MODELS: tuple[str, ...] = (

@@ -28,6 +28,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "device": ("智能印章设备", "Smart-seal devices"),
     "audit": ("审计", "Audit"),
     "integration": ("集成", "Integrations"),
+    "evidence": ("存证日志", "Evidence log"),
 }
 
 CATALOGUE: tuple[Permission, ...] = (
@@ -49,6 +50,10 @@ CATALOGUE: tuple[Permission, ...] = (
     Permission("device.control", "device", "控制设备", "Control devices"),
     Permission("audit.read", "audit", "查看审计日志", "Read the audit trail"),
     Permission("integration.manage", "integration", "管理 API 密钥与集成", "Manage API keys"),
+    Permission("evidence.read", "evidence", "查看存证日志、证明与证据包", "Read the evidence log"),
+    Permission(
+        "evidence.manage", "evidence", "管理存证见证方与签名密钥", "Manage witnesses and log keys"
+    ),
 )
 
 ALL: frozenset[str] = frozenset(p.key for p in CATALOGUE)

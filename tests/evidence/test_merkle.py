@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from sealhub.evidence import merkle
 from sealhub.evidence.verifier import merkle as v
-
 from tests.evidence.corpus import corpus
 
 TESTDATA = corpus("merkle") / "transparency-dev" / "testdata"

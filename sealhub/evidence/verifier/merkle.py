@@ -92,9 +92,7 @@ def _subtree_valid(start: int, end: int) -> None:
         raise ProofError(f"subtree invalid: start {start} not a multiple of {ceil}")
 
 
-def root_from_inclusion_proof(
-    index: int, size: int, leaf: bytes, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
     """The root a tree of `size` must have if `proof` shows leaf `index` has hash `leaf`."""
     if index < 0 or index >= size:
         raise ProofError(f"index is beyond size: {index} >= {size}")

@@ -102,7 +102,9 @@ def _check(zf: zipfile.ZipFile, trusted: list[KeyPair] | None) -> Verdict:
             raise PackageError(f"{name} is listed in the manifest but missing")
         got = hashlib.sha256(zf.read(name)).hexdigest()
         if got != want:
-            raise PackageError(f"{name} was changed: its SHA-256 is {got}, the manifest says {want}")
+            raise PackageError(
+                f"{name} was changed: its SHA-256 is {got}, the manifest says {want}"
+            )
     keys = trusted if trusted is not None else _keys(_json("keys.json", zf.read("keys.json")))
     try:
         checkpoint, pair = verify_checkpoint(zf.read("checkpoint.txt").decode(), keys)
@@ -126,7 +128,8 @@ def _check(zf: zipfile.ZipFile, trusted: list[KeyPair] | None) -> Verdict:
             raise PackageError(f"{proof_file} is malformed") from exc
         if size != checkpoint.size:
             raise PackageError(
-                f"{proof_file} proves against tree size {size}, the checkpoint has {checkpoint.size}"
+                f"{proof_file} proves against tree size {size},"
+                f" the checkpoint has {checkpoint.size}"
             )
         leaf = merkle.leaf_hash(zf.read(file))
         try:
