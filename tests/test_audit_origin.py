@@ -251,6 +251,15 @@ async def _exercise_requests(admin: Api, world) -> None:
     await admin.post(f"/api/v1/requests/{r3}/archive", expect=200)
 
 
+async def _exercise_evidence(admin: Api) -> None:
+    await admin.post("/api/v1/evidence/keys/rotate", json={"overlap_hours": 1}, expect=201)
+    await admin.put(
+        "/api/v1/evidence/witnesses",
+        json={"witnesses": [{"kind": "file", "target": "audit-origin"}]},
+        expect=200,
+    )
+
+
 async def test_every_write_records_actor_ip_and_client(app):
     templates = [(m, p) for p, methods, _ in api_routes(app) for m in methods if m in MUTATING]
     rec = Recorder(templates)
@@ -265,6 +274,7 @@ async def test_every_write_records_actor_ip_and_client(app):
         await _exercise_auth_routes(client, app, admin)
         await _exercise_directory(client, app, admin, world)
         await _exercise_requests(admin, world)
+        await _exercise_evidence(admin)
         # and every id-taking mutating route not yet seen, on the organisation's own objects
         seen = {(c.method, c.path) for c in rec.calls if c.status < 300}
         for method, path in sorted(templates):

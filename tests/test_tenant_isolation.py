@@ -55,6 +55,7 @@ NOUNS = {
     "custody": "custody",
     "photo": "photo",
     "target": "seal",  # the audit filter takes any object's id
+    "record": "request",  # evidence inclusion: any audit entry's or event's id
 }
 
 

@@ -29,9 +29,10 @@ async def list_heads(session: Db, actor: Reader, paging: PagingDep) -> Page[sche
     return Page(items=rows, total=total, page=paging.page, page_size=paging.page_size)
 
 
-@router.get("/evidence/heads/latest", response_model=schemas.HeadOut)
-async def latest_head(session: Db, actor: Reader) -> schemas.HeadOut:
-    """The newest signed tree head (its `note` is the checkpoint as signed)."""
+@router.get("/evidence/heads/latest", response_model=schemas.HeadOut | None)
+async def latest_head(session: Db, actor: Reader) -> schemas.HeadOut | None:
+    """The newest signed tree head (its `note` is the checkpoint as signed); null before the
+    first."""
     return await evidence.latest_head(session, actor)
 
 
@@ -51,25 +52,27 @@ async def rotate_keys(
     )
 
 
-@router.get("/evidence/records/{record_id}/inclusion", response_model=schemas.InclusionProof)
+@router.get("/evidence/inclusion", response_model=schemas.InclusionProof | None)
 async def inclusion_proof(
-    record_id: uuid.UUID,
     session: Db,
     actor: Reader,
+    record_id: uuid.UUID | None = None,
     tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-) -> schemas.InclusionProof:
-    """The inclusion proof of a record (audit entry or event id) in a tree head."""
+) -> schemas.InclusionProof | None:
+    """The inclusion proof of a record (an audit entry's or event's id) in a signed tree head
+    (the latest unless `tree_size`); without `record_id`, the newest signed record's."""
     return await evidence.inclusion_proof(session, actor, record_id, tree_size=tree_size)
 
 
-@router.get("/evidence/consistency", response_model=schemas.ConsistencyProof)
+@router.get("/evidence/consistency", response_model=schemas.ConsistencyProof | None)
 async def consistency_proof(
     session: Db,
     actor: Reader,
-    first: Annotated[int, Query(ge=1, le=2**62)],
-    second: Annotated[int, Query(ge=1, le=2**62)],
-) -> schemas.ConsistencyProof:
-    """That the tree of size `second` extends the one of size `first`."""
+    first: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    second: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> schemas.ConsistencyProof | None:
+    """That the tree of size `second` (default: the latest head) extends the one of size
+    `first` (default: the head before it); null before the first head."""
     return await evidence.consistency_proof(session, actor, first, second)
 
 
@@ -80,17 +83,13 @@ async def list_witnesses(session: Db, actor: Reader) -> list[schemas.WitnessOut]
     return [schemas.WitnessOut.model_validate(w) for w in rows]
 
 
-@router.post("/evidence/witnesses", status_code=201, response_model=schemas.WitnessOut)
-async def add_witness(body: schemas.WitnessIn, session: Db, actor: Manager) -> schemas.WitnessOut:
-    """Push future signed heads to a webhook or a file-drop folder."""
-    return schemas.WitnessOut.model_validate(await evidence.add_witness(session, actor, body))
-
-
-@router.delete("/evidence/witnesses/{witness_id}", status_code=204)
-async def remove_witness(witness_id: uuid.UUID, session: Db, actor: Manager) -> Response:
-    """Stop pushing heads to a witness."""
-    await evidence.remove_witness(session, actor, witness_id)
-    return Response(status_code=204)
+@router.put("/evidence/witnesses", response_model=list[schemas.WitnessOut])
+async def set_witnesses(
+    body: schemas.WitnessesIn, session: Db, actor: Manager
+) -> list[schemas.WitnessOut]:
+    """Replace the witnesses (a kept target keeps its delivery state)."""
+    rows = await evidence.set_witnesses(session, actor, body.witnesses)
+    return [schemas.WitnessOut.model_validate(w) for w in rows]
 
 
 @router.get("/evidence/audit", response_model=schemas.AuditOut | None)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import typer
+from pydantic import BaseModel
 
 from sealhub.platform.runtime import Runtime
 
@@ -100,19 +101,19 @@ def proof(
     first: int | None = typer.Option(None, help="consistency proof from this tree size"),
     second: int | None = typer.Option(None, help="... to this tree size"),
 ) -> None:
-    """Print an inclusion proof (--record) or a consistency proof (--first/--second) as JSON."""
+    """Print an inclusion proof (--record) or a consistency proof (--first/--second, default
+    the two newest heads) as JSON."""
     from sealhub.evidence import service
     from sealhub.platform.actor import system_in
 
     async def run(runtime: Runtime) -> str:
         async with runtime.transaction() as session:
             actor = system_in(org)
+            found: BaseModel | None
             if record is not None:
-                return (await service.inclusion_proof(session, actor, record)).model_dump_json()
-            if first is None or second is None:
-                raise typer.BadParameter("give --record, or --first and --second")
-            return (
-                await service.consistency_proof(session, actor, first, second)
-            ).model_dump_json()
+                found = await service.inclusion_proof(session, actor, record)
+            else:
+                found = await service.consistency_proof(session, actor, first, second)
+            return found.model_dump_json() if found else "null"
 
     typer.echo(json.dumps(json.loads(_with_runtime(run)), indent=2, ensure_ascii=False))

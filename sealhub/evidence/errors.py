@@ -33,13 +33,6 @@ class BadTreeSizes(AppError):
     en = "Invalid tree sizes: need 1 <= first <= second <= the current size ({current})"
 
 
-class WitnessNotFound(NotFound):
-    code = "evidence.witness_not_found"
-    status = 404
-    zh = "见证方不存在"
-    en = "Witness not found"
-
-
 class BadWitnessTarget(AppError):
     code = "evidence.bad_witness_target"
     status = 422

@@ -39,6 +39,10 @@ class WitnessIn(StrictModel):
     target: str = Field(min_length=1, max_length=500)
 
 
+class WitnessesIn(StrictModel):
+    witnesses: list[WitnessIn] = Field(max_length=20)
+
+
 class WitnessOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

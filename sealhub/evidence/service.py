@@ -27,7 +27,6 @@ from sealhub.evidence.errors import (
     EntryNotIntegrated,
     NothingToPackage,
     NoTreeHead,
-    WitnessNotFound,
 )
 from sealhub.evidence.models import EvidenceAudit, EvidenceHead, EvidenceWitness
 from sealhub.evidence.schemas import (
@@ -58,12 +57,10 @@ def head_out(head: EvidenceHead) -> HeadOut:
 # ---- tree heads and keys ----
 
 
-async def latest_head(session: AsyncSession, actor: Actor) -> HeadOut:
-    """The organisation's newest signed tree head."""
+async def latest_head(session: AsyncSession, actor: Actor) -> HeadOut | None:
+    """The organisation's newest signed tree head (None before the first)."""
     head = await repository.latest_head(session, actor.org_id)
-    if head is None:
-        raise NoTreeHead()
-    return head_out(head)
+    return head_out(head) if head else None
 
 
 async def list_heads(
@@ -118,21 +115,33 @@ async def consistency_at(
 
 
 async def inclusion_proof(
-    session: AsyncSession, actor: Actor, record_id: uuid.UUID, *, tree_size: int | None = None
-) -> InclusionProof:
-    """Where a record (an audit entry or event id) sits in the log, and its proof."""
-    entry = await repository.entry_by_source(session, actor.org_id, str(record_id))
-    if entry is None:
-        raise EntryNotFound()
+    session: AsyncSession,
+    actor: Actor,
+    record_id: uuid.UUID | None,
+    *,
+    tree_size: int | None = None,
+) -> InclusionProof | None:
+    """Where a record (an audit entry or event id) sits in the log, and its proof; without
+    a record, the newest signed one's (None before the first head)."""
     head = await repository.latest_head(session, actor.org_id)
-    size = tree_size if tree_size is not None else (head.size if head else 0)
-    if entry.seq is None or entry.seq >= size:
-        raise EntryNotIntegrated()
+    if head is None:
+        if record_id is None:
+            return None
+        raise NoTreeHead()
+    size = tree_size if tree_size is not None else head.size
     tree = await repository.tree(session, actor.org_id)
     if tree is None or size > tree.size:
         raise BadTreeSizes(current=tree.size if tree else 0)
+    if record_id is None:
+        entry = await repository.entry_by_seq(session, actor.org_id, size - 1)
+    else:
+        entry = await repository.entry_by_source(session, actor.org_id, str(record_id))
+    if entry is None:
+        raise EntryNotFound()
+    if entry.seq is None or entry.seq >= size:
+        raise EntryNotIntegrated()
     return InclusionProof(
-        record_id=str(record_id),
+        record_id=entry.source_id,
         kind=entry.kind,
         index=entry.seq,
         tree_size=size,
@@ -143,9 +152,16 @@ async def inclusion_proof(
 
 
 async def consistency_proof(
-    session: AsyncSession, actor: Actor, first: int, second: int
-) -> ConsistencyProof:
-    """That the tree of size `second` extends the tree of size `first`."""
+    session: AsyncSession, actor: Actor, first: int | None, second: int | None
+) -> ConsistencyProof | None:
+    """That the tree of size `second` extends the tree of size `first` (defaults: the two
+    newest heads)."""
+    if first is None or second is None:
+        recent, _ = await repository.heads(session, actor.org_id, limit=2)
+        if not recent:
+            return None
+        second = second or recent[0].size
+        first = first or (recent[1].size if len(recent) > 1 else second)
     tree = await repository.tree(session, actor.org_id)
     current = tree.size if tree else 0
     if not 1 <= first <= second <= current:
@@ -163,42 +179,37 @@ async def list_witnesses(session: AsyncSession, actor: Actor) -> list[EvidenceWi
     return await repository.witnesses(session, actor.org_id)
 
 
-async def add_witness(session: AsyncSession, actor: Actor, data: WitnessIn) -> EvidenceWitness:
-    """Push future signed heads to a webhook or a file-drop folder."""
-    if not valid_target(data.kind, data.target):
-        raise BadWitnessTarget()
-    w = EvidenceWitness(
-        id=new_id(), org_id=actor.org_id, kind=data.kind, target=data.target, pushed_size=0
-    )
-    session.add(w)
+async def set_witnesses(
+    session: AsyncSession, actor: Actor, wanted: list[WitnessIn]
+) -> list[EvidenceWitness]:
+    """Replace where signed heads are pushed (a kept target keeps its delivery state)."""
+    for w in wanted:
+        if not valid_target(w.kind, w.target):
+            raise BadWitnessTarget()
+    current = await repository.witnesses(session, actor.org_id)
+    want = {(w.kind, w.target) for w in wanted}
+    have = {(w.kind, w.target): w for w in current}
+    for key, row in have.items():
+        if key not in want:
+            await session.delete(row)
+    for kind, target in sorted(want - set(have)):
+        session.add(
+            EvidenceWitness(
+                id=new_id(), org_id=actor.org_id, kind=kind, target=target, pushed_size=0
+            )
+        )
     await session.flush()
     await audit.record(
         session,
         actor,
-        "evidence.add_witness",
+        "evidence.set_witnesses",
         "evidence_witness",
-        w.id,
-        summary=audit.Summary(f"添加存证见证方（{data.kind}）", f"Added a {data.kind} witness"),
-        after={"kind": data.kind, "target": data.target},
+        None,
+        summary=audit.Summary("设置存证见证方", "Set the evidence log's witnesses"),
+        before={"witnesses": sorted(f"{k}:{t}" for k, t in have)},
+        after={"witnesses": sorted(f"{k}:{t}" for k, t in want)},
     )
-    return w
-
-
-async def remove_witness(session: AsyncSession, actor: Actor, witness_id: uuid.UUID) -> None:
-    """Stop pushing heads to a witness."""
-    w = await repository.witness(session, actor.org_id, witness_id)
-    if w is None:
-        raise WitnessNotFound()
-    await session.delete(w)
-    await audit.record(
-        session,
-        actor,
-        "evidence.remove_witness",
-        "evidence_witness",
-        witness_id,
-        summary=audit.Summary("移除存证见证方", "Removed a witness"),
-        before={"kind": w.kind, "target": w.target},
-    )
+    return await repository.witnesses(session, actor.org_id)
 
 
 # ---- evidence packages ----

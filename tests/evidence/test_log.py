@@ -182,9 +182,10 @@ async def test_the_store_audit_names_rows_changed_removed_or_inserted(
 
 
 async def test_proofs_heads_and_keys_over_the_api(client: Any, app: FastAPI) -> None:
+    import base64
+
     from sealhub.evidence.verifier import merkle, verify_checkpoint
     from sealhub.evidence.verifier.note import KeyPair
-    import base64
 
     w = await make_world(client, app)
     await apply(w)
@@ -200,7 +201,7 @@ async def test_proofs_heads_and_keys_over_the_api(client: Any, app: FastAPI) -> 
 
     trail = await w.admin.get("/api/v1/audit", params={"action": "request.create"})
     rec = trail["items"][0]["id"]
-    p = await w.admin.get(f"/api/v1/evidence/records/{rec}/inclusion")
+    p = await w.admin.get("/api/v1/evidence/inclusion", params={"record_id": rec})
     merkle.verify_inclusion(
         p["index"],
         p["tree_size"],
