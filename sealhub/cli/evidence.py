@@ -46,10 +46,10 @@ def verify(package: Path = typer.Argument(..., help="the evidence package (.zip)
 
 async def run_audit(runtime: Runtime, org: uuid.UUID | None = None) -> tuple[str, bool]:
     """Audit one tree or all of them; the report's text and whether all passed."""
-    from sealhub.evidence import repository, service
+    from sealhub.evidence import service
 
     async with runtime.transaction() as session:
-        orgs = [org] if org else await repository.tree_orgs(session)
+        orgs = [org] if org else await service.tree_orgs(session)
     texts, ok = [], True
     for org_id in orgs:
         async with runtime.transaction() as session:
@@ -83,12 +83,11 @@ def heads(
     limit: int = typer.Option(10, min=1, max=1000),
 ) -> None:
     """Print the newest signed tree heads (checkpoints as signed)."""
-    from sealhub.evidence import repository
+    from sealhub.evidence import service
 
     async def run(runtime: Runtime) -> list[str]:
         async with runtime.transaction() as session:
-            rows, _ = await repository.heads(session, org, limit=limit)
-            return [h.note for h in rows]
+            return await service.head_notes(session, org, limit=limit)
 
     for note in _with_runtime(run):
         typer.echo(note)

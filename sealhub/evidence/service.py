@@ -488,3 +488,14 @@ async def audit_actor(session: AsyncSession, org_id: uuid.UUID) -> Report:
         after={"checked": report.checked, "ok": report.ok},
     )
     return report
+
+
+async def tree_orgs(session: AsyncSession) -> list[uuid.UUID]:
+    """Every organisation with a tree (the CLI's and the audit job's list)."""
+    return await repository.tree_orgs(session)
+
+
+async def head_notes(session: AsyncSession, org_id: uuid.UUID, *, limit: int) -> list[str]:
+    """The newest signed checkpoints of one tree, as signed (the CLI's `heads`)."""
+    rows, _ = await repository.heads(session, org_id, limit=limit)
+    return [h.note for h in rows]
