@@ -14,6 +14,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import rfc8785
 
 from sealhub.evidence.verifier.merkle import leaf_hash
@@ -68,7 +69,34 @@ def event_fact(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_SAFE_INT = 2**53
+
+
+def _plain(value: Any) -> bool:
+    """True when orjson's sorted output is byte for byte RFC 8785: no floats, ints a double
+    holds exactly, ASCII keys (UTF-8 and UTF-16 orders agree), no lone surrogates."""
+    if isinstance(value, str):
+        return True
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -_SAFE_INT < value < _SAFE_INT
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and k.isascii() and _plain(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_plain(v) for v in value)
+    return False
+
+
 def canonical(fact: dict[str, Any]) -> bytes:
+    """RFC 8785 (JCS) bytes of a fact. The usual fact takes orjson's sorted-keys output,
+    which is identical for such values (a property test checks it against `rfc8785`) and
+    ~40× faster; anything else goes through the `rfc8785` package."""
+    if _plain(fact):
+        try:
+            return orjson.dumps(fact, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # e.g. a lone surrogate, which orjson refuses
+            pass
     return rfc8785.dumps(fact)
 
 
@@ -97,3 +125,9 @@ def event_entry(row: dict[str, Any]) -> dict[str, Any]:
     payload = row.get("payload") or {}
     subject = payload.get("request_id") if isinstance(payload, dict) else None
     return _entry("event", row, event_fact(row), subject)
+
+
+def fact_entry(org_id: uuid.UUID, kind: str, fact: dict[str, Any]) -> dict[str, Any]:
+    """The evidence row of a fact appended directly (not through the audit trail)."""
+    source = fact.get("id") or new_id()
+    return _entry(kind, {"id": source, "org_id": org_id}, fact, fact.get("subject"))

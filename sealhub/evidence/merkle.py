@@ -9,7 +9,7 @@ O(log n) in practice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from sealhub.evidence.verifier.merkle import EMPTY_ROOT, leaf_hash, node_hash
 
@@ -139,3 +139,31 @@ def build(leaves: Sequence[bytes]) -> dict[Node, bytes]:
                 nodes[(level - 1, 2 * idx)], nodes[(level - 1, 2 * idx + 1)]
             )
     return nodes
+
+
+def levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
+    """Every perfect node by level: `levels[l][i]` is node (l, i) (audits, benchmarks)."""
+    out = [list(leaves)]
+    while len(out[-1]) > 1:
+        prev = out[-1]
+        out.append([node_hash(prev[i], prev[i + 1]) for i in range(0, len(prev) - 1, 2)])
+    return out
+
+
+class LevelView(Mapping[Node, bytes]):
+    """`levels()` seen as the node mapping `hash_range` reads."""
+
+    def __init__(self, lv: list[list[bytes]]) -> None:
+        self._lv = lv
+
+    def __getitem__(self, node: Node) -> bytes:
+        level, idx = node
+        if level >= len(self._lv) or not 0 <= idx < len(self._lv[level]):
+            raise KeyError(node)
+        return self._lv[level][idx]
+
+    def __iter__(self) -> Iterator[Node]:
+        return ((lv, i) for lv, row in enumerate(self._lv) for i in range(len(row)))
+
+    def __len__(self) -> int:
+        return sum(len(row) for row in self._lv)

@@ -9,11 +9,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    SmallInteger,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from sealhub.evidence.merkle import Node
 from sealhub.evidence.models import (
@@ -84,7 +97,15 @@ async def assign(
     root: bytes,
 ) -> None:
     conn = await session.connection()
-    await conn.execute(_SET_SEQ, [{"eid": eid, "s": s} for eid, s in seqs])
+    if conn.dialect.name == "postgresql":
+        # one statement for the batch (an executemany is one round trip per row's bind)
+        await conn.exec_driver_sql(
+            "UPDATE evidence_entries AS e SET seq = v.s FROM"
+            " unnest($1::uuid[], $2::bigint[]) AS v(id, s) WHERE e.id = v.id",
+            ([eid for eid, _ in seqs], [s for _, s in seqs]),
+        )
+    else:
+        await conn.execute(_SET_SEQ, [{"eid": eid, "s": s} for eid, s in seqs])
     if nodes:
         await conn.execute(
             _INSERT_NODE,
@@ -96,28 +117,28 @@ async def assign(
     await conn.execute(update(T).where(T.c.org_id == org_id).values(size=size, root=root))
 
 
+_NODES = union_all(
+    select(
+        literal(0, SmallInteger).label("level"), E.c.seq.label("idx"), E.c.leaf.label("hash")
+    ).where(E.c.org_id == bindparam("o"), E.c.seq.in_(bindparam("seqs", expanding=True))),
+    select(N.c.level, N.c.idx, N.c.hash).where(
+        N.c.org_id == bindparam("o"),
+        tuple_(N.c.level, N.c.idx).in_(bindparam("pairs", expanding=True)),
+    ),
+)
+
+
 async def nodes(
     session: AsyncSession, org_id: uuid.UUID, wanted: Iterable[Node]
 ) -> dict[Node, bytes]:
-    """The stored hashes of the wanted perfect nodes (level 0 from the entries)."""
+    """The stored hashes of the wanted perfect nodes (level 0 from the entries), in one
+    round trip of one cached statement."""
     wanted = set(wanted)
-    leaves = sorted(ix for lv, ix in wanted if lv == 0)
-    inner = sorted((lv, ix) for lv, ix in wanted if lv > 0)
+    seqs = sorted(ix for lv, ix in wanted if lv == 0) or [-1]
+    pairs = sorted((lv, ix) for lv, ix in wanted if lv > 0) or [(-1, -1)]
     conn = await session.connection()
-    out: dict[Node, bytes] = {}
-    if leaves:
-        rows = await conn.execute(
-            select(E.c.seq, E.c.leaf).where(E.c.org_id == org_id, E.c.seq.in_(leaves))
-        )
-        out.update({(0, r.seq): r.leaf for r in rows})
-    if inner:
-        rows = await conn.execute(
-            select(N.c.level, N.c.idx, N.c.hash).where(
-                N.c.org_id == org_id, tuple_(N.c.level, N.c.idx).in_(inner)
-            )
-        )
-        out.update({(r.level, r.idx): r.hash for r in rows})
-    return out
+    rows = await conn.execute(_NODES, {"o": org_id, "seqs": seqs, "pairs": pairs})
+    return {(r.level, r.idx): bytes(r.hash) for r in rows}
 
 
 async def entry_by_source(session: AsyncSession, org_id: uuid.UUID, source_id: str) -> Any | None:
@@ -161,10 +182,27 @@ async def stream_entries(
         after = rows[-1].seq
 
 
-async def all_nodes(session: AsyncSession, org_id: uuid.UUID) -> dict[Node, bytes]:
+async def stream_nodes(
+    session: AsyncSession, org_id: uuid.UUID, batch: int = 50_000
+) -> AsyncIterator[list[Any]]:
+    """Every stored subtree hash of a tree, by level then index, in batches."""
     conn = await session.connection()
-    rows = await conn.execute(select(N.c.level, N.c.idx, N.c.hash).where(N.c.org_id == org_id))
-    return {(r.level, r.idx): r.hash for r in rows}
+    level, after = 0, -1
+    while True:
+        stmt = (
+            select(N.c.level, N.c.idx, N.c.hash)
+            .where(
+                N.c.org_id == org_id,
+                or_(N.c.level > level, and_(N.c.level == level, N.c.idx > after)),
+            )
+            .order_by(N.c.level, N.c.idx)
+            .limit(batch)
+        )
+        rows = list(await conn.execute(stmt))
+        if not rows:
+            return
+        yield rows
+        level, after = rows[-1].level, rows[-1].idx
 
 
 async def audit_rows(
@@ -298,3 +336,28 @@ async def unsigned_orgs(session: AsyncSession) -> list[uuid.UUID]:
 async def tree_orgs(session: AsyncSession) -> list[uuid.UUID]:
     conn = await session.connection()
     return list((await conn.execute(select(T.c.org_id))).scalars())
+
+
+async def insert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    conn = await session.connection()
+    await conn.execute(insert(E), rows)
+
+
+_COLS = ("id", "org_id", "seq", "kind", "source_id", "subject", "data", "leaf", "created_at")
+_PG_INSERT = (
+    "INSERT INTO evidence_entries (id, org_id, seq, kind, source_id, subject, data, leaf,"
+    " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+)
+
+
+async def insert_one_autocommit(engine: AsyncEngine, row: dict[str, Any]) -> None:
+    """One row, durable when this returns: a single statement outside any transaction."""
+    async with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            raw = await conn.get_raw_connection()
+            values = [row[c] for c in _COLS]
+            values[-1] = values[-1].astimezone(UTC).replace(tzinfo=None)
+            await raw.driver_connection.execute(_PG_INSERT, *values)  # type: ignore[union-attr]
+        else:
+            await conn.execute(insert(E), [row])
+            await conn.commit()

@@ -42,6 +42,7 @@ from sealhub.evidence.witnesses import valid_target
 from sealhub.platform import audit, clock
 from sealhub.platform.actor import Actor, system_in
 from sealhub.platform.crypto import Envelope
+from sealhub.platform.db.engine import Database
 from sealhub.platform.ids import new_id
 from sealhub.requests import service as requests_service
 
@@ -384,15 +385,23 @@ async def audit_store(
             "inserted", f"leaves {size}..{len(leaves) - 1}", "beyond the integrated tree size"
         )
     # every perfect subtree recomputed from the data, against the cache proofs are built from
-    computed = merkle.build([h or b"\0" * 32 for h in leaves[:size]])
-    stored = await repository.all_nodes(session, org_id)
-    bad_nodes = sorted(n for n, h in stored.items() if computed.get(n, h) != h)
-    for level, idx in bad_nodes[:20]:
-        report.add(
-            "changed",
-            f"subtree hash ({level}, {idx})",
-            f"covers leaves {idx << level}..{((idx + 1) << level) - 1}; differs from the records",
-        )
+    lv = merkle.levels([h or b"\0" * 32 for h in leaves[:size]])
+    computed = merkle.LevelView(lv)
+    bad_nodes = 0
+    async for batch in repository.stream_nodes(session, org_id):
+        for level, idx, stored in batch:
+            want = lv[level][idx] if level < len(lv) and idx < len(lv[level]) else None
+            if want == stored:
+                continue
+            bad_nodes += 1
+            if bad_nodes <= 20:
+                first, last = idx << level, ((idx + 1) << level) - 1
+                report.add(
+                    "changed" if want else "inserted",
+                    f"subtree hash ({level}, {idx})",
+                    f"covers leaves {first}..{last}; "
+                    + ("differs from the records" if want else "beyond the tree"),
+                )
     keys = [signing.public_pair(k) for k in await repository.keys(session, org_id)]
     heads = await repository.all_heads(session, org_id)
     report.heads = len(heads)
@@ -499,3 +508,9 @@ async def head_notes(session: AsyncSession, org_id: uuid.UUID, *, limit: int) ->
     """The newest signed checkpoints of one tree, as signed (the CLI's `heads`)."""
     rows, _ = await repository.heads(session, org_id, limit=limit)
     return [h.note for h in rows]
+
+
+async def append_now(db: Database, org_id: uuid.UUID, kind: str, fact: dict[str, Any]) -> None:
+    """Append one fact durably on its own (one INSERT in autocommit: one round trip), for a
+    producer outside a business transaction; the integrator gives it its leaf index."""
+    await repository.insert_one_autocommit(db.engine, leaf.fact_entry(org_id, kind, fact))
