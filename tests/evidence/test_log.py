@@ -231,3 +231,39 @@ async def test_proofs_heads_and_keys_over_the_api(client: Any, app: FastAPI) -> 
     # an employee may not read the log
     r = await w.employee.call("GET", "/api/v1/evidence/heads/latest")
     assert r.status_code == 403
+
+
+async def test_rotation_overlap_and_file_witness(client: Any, app: FastAPI) -> None:
+    import base64
+
+    from sealhub.evidence.verifier import verify_checkpoint
+    from sealhub.evidence.verifier.note import KeyPair
+
+    w = await make_world(client, app)
+    folder = f"w-{uuid.uuid4().hex[:8]}"
+    await w.admin.put(
+        "/api/v1/evidence/witnesses",
+        json={"witnesses": [{"kind": "file", "target": folder}]},
+    )
+    bad = await w.admin.call(
+        "PUT",
+        "/api/v1/evidence/witnesses",
+        json={"witnesses": [{"kind": "file", "target": "../etc"}]},
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "evidence.bad_witness_target"
+    await apply(w)
+    await _integrate(app)  # makes the first key pair
+    await w.admin.post("/api/v1/evidence/keys/rotate", json={"overlap_hours": 24}, expect=201)
+    await apply(w)
+    await _integrate(app)
+    keys = await w.admin.get("/api/v1/evidence/keys")
+    assert len(keys) == 2 and keys[0]["retires_at"] and keys[1]["retires_at"] is None
+    head = await w.admin.get("/api/v1/evidence/heads/latest")
+    assert head["note"].count("\u2014 ") == 4  # both generations, both algorithms
+    for k in keys:  # a verifier holding either generation accepts the overlap's heads
+        pair = KeyPair(k["name"], base64.b64decode(k["ed25519"]), base64.b64decode(k["mldsa65"]))
+        assert verify_checkpoint(head["note"], [pair])[0].size == head["size"]
+    drop = app.state.runtime.settings.data_dir / "witness" / folder / f"{head['size']}.checkpoint"
+    assert drop.read_text() == head["note"]
+    (witness,) = await w.admin.get("/api/v1/evidence/witnesses")
+    assert witness["pushed_size"] == head["size"] and witness["last_error"] is None
