@@ -15,7 +15,10 @@ postgresql+asyncpg://postgres@127.0.0.1:5432/test), migrates it, runs:
 4. full store audit of --entries leaves (`audit_store`, tree part) vs reading the same rows
    and rehashing them with hashlib;
 5. append -> included in a signed tree head: single appends at a steady rate while
-   `integrator.loop` runs, p50/p99 of the delay to the head that covers each.
+   `integrator.loop` runs, p50/p99 of the delay to the head that covers each;
+6. the request path: POST /api/v1/requests (create and submit) in-process on the seeded
+   benchmark organisation, alternating blocks with the evidence hook on and off (the same
+   code otherwise): mean and p50 ms per create.
 
 Prints a table; drops the database. Benchmarks report, they do not gate.
 """
@@ -44,7 +47,6 @@ from seed import asyncpg_dsn, scratch_database  # noqa: E402
 
 from sealhub import contexts  # noqa: E402
 from sealhub.evidence import integrator, leaf, merkle, service  # noqa: E402
-from sealhub.evidence.models import EvidenceEntry  # noqa: E402
 from sealhub.platform import clock  # noqa: E402
 from sealhub.platform.crypto import Envelope  # noqa: E402
 from sealhub.platform.db import migrate  # noqa: E402
@@ -85,7 +87,7 @@ def raw(row: dict[str, Any]) -> tuple[Any, ...]:
 
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
 class Runtime:
@@ -128,7 +130,8 @@ async def single(db: Database, pg: asyncpg.Connection, n: int) -> tuple[float, f
     ours = n / (time.perf_counter() - t0)
     await pg.execute("CREATE TABLE bare_one (LIKE evidence_entries INCLUDING ALL)")
     rows = [leaf.fact_entry(org, "audit", f) for f in facts]
-    stmt = f"INSERT INTO bare_one ({', '.join(COLUMNS)}) VALUES ({', '.join(f'${i + 1}' for i in range(len(COLUMNS)))})"
+    marks = ", ".join(f"${i + 1}" for i in range(len(COLUMNS)))
+    stmt = f"INSERT INTO bare_one ({', '.join(COLUMNS)}) VALUES ({marks})"
     t0 = time.perf_counter()
     for r in rows:
         await pg.execute(stmt, *raw(r))
@@ -192,7 +195,8 @@ async def audit(db: Database, pg: asyncpg.Connection, org: uuid.UUID) -> tuple[f
     t0 = time.perf_counter()
     async with pg.transaction():
         cur = pg.cursor(
-            "SELECT seq, data FROM evidence_entries WHERE org_id = $1 ORDER BY seq", org,
+            "SELECT seq, data FROM evidence_entries WHERE org_id = $1 ORDER BY seq",
+            org,
             prefetch=20_000,
         )
         async for r in cur:
@@ -220,7 +224,7 @@ async def to_signed_head(db: Database, rt: Runtime, seconds: float, rate: float)
         seqs = {
             r[0]: r[1]
             for r in await conn.exec_driver_sql(
-                "SELECT source_id, seq FROM evidence_entries WHERE org_id = %s" % f"'{org}'"
+                f"SELECT source_id, seq FROM evidence_entries WHERE org_id = '{org}'"
             )
         }
         heads = list(
@@ -305,18 +309,81 @@ async def main_async(args: argparse.Namespace, url: str) -> list[tuple[str, str,
     return rows
 
 
+async def request_path(
+    settings: Any, seeded: Any, rounds: int, block: int
+) -> dict[str, list[float]]:
+    import httpx
+    from seed import create_body
+
+    from sealhub.app import create_app
+    from sealhub.platform.db import appends
+
+    hooks = dict(appends._LISTENERS)
+    app = create_app(settings)
+    times: dict[str, list[float]] = {"on": [], "off": []}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
+        headers = {"Authorization": f"Bearer {seeded.token}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            n = 0
+            for r in range(rounds * 2 + 1):
+                mode = "on" if r % 2 == 0 else "off"
+                appends._LISTENERS.clear()
+                if mode == "on":
+                    appends._LISTENERS.update(hooks)
+                for _ in range(block):
+                    n += 1
+                    t0 = time.perf_counter()
+                    resp = await http.post(
+                        "/api/v1/requests", json=create_body(seeded, n), headers=headers
+                    )
+                    elapsed = (time.perf_counter() - t0) * 1000
+                    assert resp.status_code == 201, resp.text
+                    if r:  # the first block warms up
+                        times[mode].append(elapsed)
+    appends._LISTENERS.clear()
+    appends._LISTENERS.update(hooks)
+    return times
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg-url", default=os.environ.get("SEALHUB_BENCH_PG_URL", DEFAULT_PG))
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="smaller runs (a rough look)")
+    parser.add_argument(
+        "--only-request-path", action="store_true", help="only section 6 (the hook's cost)"
+    )
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    with scratch_database(args.pg_url) as url:
-        migrate.upgrade(url)
-        rows = asyncio.run(main_async(args, url))
-    widths = [max(len(r[i]) for r in [("what", "evidence log", "bare baseline", "ratio / goal"), *rows]) for i in range(4)]
-    for r in [("what", "evidence log", "bare baseline", "ratio / goal"), *rows]:
+    rows = []
+    if not args.only_request_path:
+        with scratch_database(args.pg_url) as url:
+            migrate.upgrade(url)
+            rows = asyncio.run(main_async(args, url))
+    import base64
+    import tempfile
+
+    from seed import make_settings, seed
+
+    with scratch_database(args.pg_url) as url, tempfile.TemporaryDirectory() as data:
+        settings = make_settings(
+            url, Path(data), base64.b64encode(os.urandom(32)).decode(), run_worker=False
+        )
+        seeded = seed(settings)
+        times = asyncio.run(request_path(settings, seeded, 3, 30 if args.quick else 100))
+    on, off = times["on"], times["off"]
+    rows.append(
+        (
+            f"create request in-process ({len(on)} with hook / {len(off)} without)",
+            f"mean {statistics.mean(on):.2f} ms, p50 {pct(on, 50):.2f} ms",
+            f"without hook: mean {statistics.mean(off):.2f} ms, p50 {pct(off, 50):.2f} ms",
+            f"{statistics.mean(off) / statistics.mean(on):.2f}x the speed without",
+        )
+    )
+    header = ("what", "evidence log", "bare baseline", "ratio / goal")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for r in [header, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
     print(f"load average before: {load:.1f} on {os.cpu_count()} CPUs (busy machine: noisy)")
     return 0
