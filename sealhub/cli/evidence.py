@@ -1,4 +1,4 @@
-"""`sealhub evidence verify | audit | proof | heads | integrate | rotate-keys`."""
+"""`sealhub evidence verify | audit | integrate | heads | proof | package`."""
 
 from __future__ import annotations
 
@@ -116,3 +116,22 @@ def proof(
             return found.model_dump_json() if found else "null"
 
     typer.echo(json.dumps(json.loads(_with_runtime(run)), indent=2, ensure_ascii=False))
+
+
+@app.command()
+def package(
+    org: uuid.UUID = typer.Option(..., help="the organisation"),
+    request: uuid.UUID = typer.Option(..., help="the application"),
+    out: Path = typer.Option(..., "-o", "--out", help="where to write the zip"),
+) -> None:
+    """Write an application's evidence package (as the console's download does)."""
+    from sealhub.evidence import service
+    from sealhub.platform.actor import system_in
+
+    async def run(runtime: Runtime) -> bytes:
+        async with runtime.transaction() as session:
+            return await service.package(session, system_in(org), request)
+
+    data = _with_runtime(run)
+    out.write_bytes(data)
+    typer.echo(f"{out}: {len(data):,} bytes")

@@ -106,7 +106,13 @@ async def assign(
         )
     else:
         await conn.execute(_SET_SEQ, [{"eid": eid, "s": s} for eid, s in seqs])
-    if nodes:
+    if nodes and conn.dialect.name == "postgresql":
+        await conn.exec_driver_sql(
+            "INSERT INTO evidence_nodes (org_id, level, idx, hash) SELECT $1, *"
+            " FROM unnest($2::smallint[], $3::bigint[], $4::bytea[])",
+            (org_id, [lv for lv, _ in nodes], [ix for _, ix in nodes], list(nodes.values())),
+        )
+    elif nodes:
         await conn.execute(
             _INSERT_NODE,
             [

@@ -462,7 +462,8 @@ async def _audit_sources(
             report.add(
                 "changed",
                 f"audit entry {source_id} ({fact.get('action')})",
-                f"{', '.join(fields)} differ from leaf {seq}",
+                f"{', '.join(fields)} {'differs' if len(fields) == 1 else 'differ'}"
+                f" from leaf {seq}",
             )
     since = await repository.first_entry_at(session, org_id)
     if since is None:

@@ -40,6 +40,12 @@ class Signer:
     ed: Ed25519PrivateKey
     ml: MLDSA65PrivateKey
 
+    def public(self) -> tuple[bytes, bytes]:
+        return (
+            self.ed.public_key().public_bytes_raw(),
+            self.ml.public_key().public_bytes_raw(),
+        )
+
     def lines(self, text: str) -> str:
         data = text.encode()
         ed_pub = self.ed.public_key().public_bytes_raw()
@@ -93,13 +99,24 @@ async def new_key(session: AsyncSession, envelope: Envelope, org_id: uuid.UUID) 
     return key
 
 
+# unsealed signers by key id: a head every 0.5 s should not unwrap and expand keys each time
+_SIGNERS: dict[uuid.UUID, Signer] = {}
+
+
 def _signer(envelope: Envelope, key: EvidenceKey) -> Signer:
+    cached = _SIGNERS.get(key.id)
+    if cached is not None and cached.public() == (key.ed25519, key.mldsa65):
+        return cached
     raw = envelope.open(Sealed(key.sealed, key.wrapped_key), _aad(key.org_id))
-    return Signer(
+    signer = Signer(
         key.name,
         Ed25519PrivateKey.from_private_bytes(raw[:32]),
         MLDSA65PrivateKey.from_seed_bytes(raw[32:]),
     )
+    if len(_SIGNERS) > 10_000:
+        _SIGNERS.clear()
+    _SIGNERS[key.id] = signer
+    return signer
 
 
 async def signers(session: AsyncSession, envelope: Envelope, org_id: uuid.UUID) -> list[Signer]:
