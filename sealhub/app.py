@@ -44,6 +44,7 @@ API_MODULES = (
     "esign",
     "alerts",
     "devices",
+    "evidence",
 )
 
 

@@ -31,6 +31,7 @@ CONTEXTS: tuple[str, ...] = (
     "notify",
     "devices",
     "esign",
+    "evidence",
 )
 
 # platform modules that hold tables or jobs of their own

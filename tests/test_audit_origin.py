@@ -342,6 +342,13 @@ async def _exercise_devices(admin: Api, world) -> None:
     await admin.post(f"{world_device}/unbind", json={"reason": "x"}, expect=200)
     smart = world.bodies[("POST", "/api/v1/devices/{device_id}/bind")]
     await admin.post(f"{world_device}/bind", json=smart, expect=200)
+async def _exercise_evidence(admin: Api) -> None:
+    await admin.post("/api/v1/evidence/keys/rotate", json={"overlap_hours": 1}, expect=201)
+    await admin.put(
+        "/api/v1/evidence/witnesses",
+        json={"witnesses": [{"kind": "file", "target": "audit-origin"}]},
+        expect=200,
+    )
 
 
 async def test_every_write_records_actor_ip_and_client(app):
@@ -360,6 +367,7 @@ async def test_every_write_records_actor_ip_and_client(app):
         await _exercise_requests(admin, world)
         await _exercise_esign(admin, world)
         await _exercise_devices(admin, world)
+        await _exercise_evidence(admin)
         # and every id-taking mutating route not yet seen, on the organisation's own objects
         seen = {(c.method, c.path) for c in rec.calls if c.status < 300}
         for method, path in sorted(templates):

@@ -67,6 +67,7 @@ PUBLIC_BY_DESIGN = {
     ("GET", "/api/v1/esign/cas/{ca_id}/crl"),
     ("GET", "/api/v1/esign/verify/{token}"),
     "subject": "seal",  # so does the alerts' (an alert is about a device, a seal, a page...)
+    "record": "request",  # evidence inclusion: any audit entry's or event's id
 }
 
 

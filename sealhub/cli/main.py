@@ -7,11 +7,13 @@ import asyncio
 import typer
 
 from sealhub import __version__
+from sealhub.cli import evidence as evidence_cli
 from sealhub.platform.settings import get_settings
 
 app = typer.Typer(help="SealHub 印控平台", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(evidence_cli.app, name="evidence")
 
 
 @app.command()

@@ -30,6 +30,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "integration": ("集成", "Integrations"),
     "esign": ("电子印章", "E-seals"),
     "alert": ("告警", "Alerts"),
+    "evidence": ("存证日志", "Evidence log"),
 }
 
 CATALOGUE: tuple[Permission, ...] = (
@@ -59,6 +60,10 @@ CATALOGUE: tuple[Permission, ...] = (
     Permission("esign.seal", "esign", "使用电子印章盖章", "Seal documents with e-seals"),
     Permission("alert.read", "alert", "查看告警", "View alerts"),
     Permission("alert.manage", "alert", "处理告警（确认、解决）", "Handle alerts"),
+    Permission("evidence.read", "evidence", "查看存证日志、证明与证据包", "Read the evidence log"),
+    Permission(
+        "evidence.manage", "evidence", "管理存证见证方与签名密钥", "Manage witnesses and log keys"
+    ),
 )
 
 ALL: frozenset[str] = frozenset(p.key for p in CATALOGUE)

@@ -8,13 +8,18 @@ ORM rows, they may reference rows created in the same transaction. A query that 
 them in that transaction calls `write()` first. A rollback drops them with everything else;
 a savepoint's rollback drops the rows queued inside it.
 
+A context may `listen(model, fn)` to append a row of its own beside each row of a model (the
+evidence log adds a leaf per audit entry and event): `fn(row)` returns (its model, its row),
+queued in the same transaction and savepoint, so both are written or neither is. The
+platform calls listeners without knowing who they are.
+
 A savepoint must not start with rows queued outside it (they would be written inside it and
 lost with it): use `savepoint()`, which writes them first.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,13 +30,26 @@ from sqlalchemy.orm import Session, SessionTransaction
 _KEY = "sealhub.appends"
 # (the transaction that queued the row, the mapped class, the row)
 Pending = list[tuple[SessionTransaction | None, type[Any], dict[str, Any]]]
+Listener = Callable[[dict[str, Any]], tuple[type[Any], dict[str, Any]]]
+_LISTENERS: dict[type[Any], list[Listener]] = {}
+
+
+def listen(model: type[Any], fn: Listener) -> None:
+    """Append `fn(row)` (a model and its row) with every row appended for `model`."""
+    fns = _LISTENERS.setdefault(model, [])
+    if fn not in fns:
+        fns.append(fn)
 
 
 def append(session: AsyncSession, model: type[Any], row: dict[str, Any]) -> None:
     """Queue one row (every column) of a mapped class's table for this transaction."""
     sync = session.sync_session
     pending: Pending = sync.info.setdefault(_KEY, [])
-    pending.append((sync.get_nested_transaction(), model, row))
+    tx = sync.get_nested_transaction()
+    pending.append((tx, model, row))
+    for fn in _LISTENERS.get(model, ()):
+        extra_model, extra_row = fn(row)
+        pending.append((tx, extra_model, extra_row))
 
 
 def _write(session: Session) -> None:
