@@ -40,6 +40,7 @@ API_MODULES = (
     "dashboard",
     "stream",
     "alerts",
+    "inspection",
 )
 
 
