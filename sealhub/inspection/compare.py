@@ -142,32 +142,60 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+# differences this close (in equal characters between them) count as one change: a forger
+# who turns 454,000 into 952,000 changes two digits with one unchanged between them
+CLUSTER_GAP = 3
+
+
 def compare(original: Sequence[Char], photo: Sequence[Char], t: Thresholds) -> Comparison:
     """Align the photo's characters with the original's and list the differences."""
     a, b = text_of(original), text_of(photo)
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
+    # clusters of nearby differences, each with its total size
+    clusters: list[list[tuple[str, int, int, int, int]]] = []
+    for op in ops:
+        last = clusters[-1][-1] if clusters else None
+        if last is not None and op[1] - last[2] <= CLUSTER_GAP and op[3] - last[4] <= CLUSTER_GAP:
+            clusters[-1].append(op)
+        else:
+            clusters.append([op])
     diffs: list[Difference] = []
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op == "equal":
-            continue
-        kind = {"replace": "changed", "delete": "deleted", "insert": "inserted"}[op]
-        oa, pb = original[i1:i2], photo[j1:j2]
-        # one difference per line touched, so each box is a line fragment on the image
-        oruns, pruns = _runs(oa) or [[]], _runs(pb) or [[]]
-        if len(oruns) == 1 and len(pruns) == 1:
-            diffs.append(Difference(kind, a[i1:i2], b[j1:j2], _union(oa), _union(pb)))
-            continue
-        for k in range(max(len(oruns), len(pruns))):
-            orun = oruns[k] if k < len(oruns) else []
-            prun = pruns[k] if k < len(pruns) else []
-            sub = "changed" if orun and prun else ("deleted" if orun else "inserted")
-            diffs.append(Difference(sub, text_of(orun), text_of(prun), _union(orun), _union(prun)))
-    significant = [d for d in diffs if d.size >= t.min_changed]
+    significant: list[Difference] = []
+    for cluster in clusters:
+        size = sum(max(i2 - i1, j2 - j1) for _, i1, i2, j1, j2 in cluster)
+        found = [d for op in cluster for d in _differences(op, original, photo, a, b)]
+        diffs.extend(found)
+        if size >= t.min_changed:
+            significant.extend(found)
     total = sum(d.size for d in diffs)
     if not significant and total >= t.min_total + len(a) // 25:
         # many scattered small differences: the page reads differently as a whole
-        significant = [d for d in diffs if d.size >= 1]
+        significant = list(diffs)
     return Comparison(round(sm.ratio(), 4), diffs, significant)
+
+
+def _differences(
+    op: tuple[str, int, int, int, int],
+    original: Sequence[Char],
+    photo: Sequence[Char],
+    a: str,
+    b: str,
+) -> list[Difference]:
+    tag, i1, i2, j1, j2 = op
+    kind = {"replace": "changed", "delete": "deleted", "insert": "inserted"}[tag]
+    oa, pb = original[i1:i2], photo[j1:j2]
+    # one difference per line touched, so each box is a line fragment on the image
+    oruns, pruns = _runs(oa) or [[]], _runs(pb) or [[]]
+    if len(oruns) == 1 and len(pruns) == 1:
+        return [Difference(kind, a[i1:i2], b[j1:j2], _union(oa), _union(pb))]
+    out = []
+    for k in range(max(len(oruns), len(pruns))):
+        orun = oruns[k] if k < len(oruns) else []
+        prun = pruns[k] if k < len(pruns) else []
+        sub = "changed" if orun and prun else ("deleted" if orun else "inserted")
+        out.append(Difference(sub, text_of(orun), text_of(prun), _union(orun), _union(prun)))
+    return out
 
 
 @dataclass(frozen=True)
