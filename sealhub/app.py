@@ -45,6 +45,7 @@ API_MODULES = (
     "alerts",
     "devices",
     "evidence",
+    "inspection",
 )
 
 

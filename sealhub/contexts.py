@@ -32,6 +32,7 @@ CONTEXTS: tuple[str, ...] = (
     "devices",
     "esign",
     "evidence",
+    "inspection",
 )
 
 # platform modules that hold tables or jobs of their own

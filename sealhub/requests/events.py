@@ -131,3 +131,13 @@ class UseRecorded(Event):
     count: int
     presses: int
     presses_used: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhotoUploaded(Event):
+    """A photo (or scan) of stamped pages was uploaded (inspection compares it)."""
+
+    name: ClassVar[str] = "request.photo_uploaded"
+    version: ClassVar[int] = 1
+    request_id: uuid.UUID
+    photo_id: uuid.UUID

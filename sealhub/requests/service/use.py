@@ -18,6 +18,7 @@ from sealhub.requests.errors import (
 )
 from sealhub.requests.events import (
     OverPressed,
+    PhotoUploaded,
     RequestCompleted,
     RequestExpired,
     UseRecorded,
@@ -343,6 +344,7 @@ async def upload_photo(
             f"Uploaded stamped-page photo “{photo.filename}” for “{req.name}” ({req.number})",
         ),
         after={"photo_id": str(photo.id), "sha256": photo.sha256},
+        event=PhotoUploaded(org_id=req.org_id, request_id=req.id, photo_id=photo.id),
     )
     await _maybe_complete(session, actor, req)
     return PhotoOut.model_validate(photo)

@@ -1,0 +1,1 @@
+"""Generated sample contracts and their "photographs" (the inspection corpus and the demo)."""
