@@ -1,7 +1,7 @@
 """esign: organisation CAs, seal certificates, e-seal applications, sealings
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-29
 """
 
@@ -15,7 +15,7 @@ import sealhub.platform.db.base
 
 
 revision: str = "0007"
-down_revision: str | None = "0004"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """evidence log: entries (leaves), cached subtree hashes, trees, signed heads, keys, witnesses, audits
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-11-29 22:09:55.444757
 """
 
@@ -14,7 +14,7 @@ import sealhub.platform.db.base
 
 
 revision: str = '0008'
-down_revision: str | None = '0004'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """inspection results and settings (the inspection context)
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-29
 """
 
@@ -15,7 +15,7 @@ import sealhub.platform.db.base
 revision: str = "0009"
 # the brief says "0004"; this branch merged notify (0005) and needs a linear chain to test:
 # the lead re-chains at merge
-down_revision: str | None = "0005"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
