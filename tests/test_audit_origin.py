@@ -314,6 +314,8 @@ async def _exercise_esign(admin: Api, world) -> None:
     await admin.post(
         f"/api/v1/esign/certificates/{renewed['id']}/revoke", json={"reason": "演练"}, expect=200
     )
+
+
 async def _exercise_devices(admin: Api, world) -> None:
     """Every device write, in an order where each one is allowed."""
     units = await admin.get("/api/v1/org/units")
@@ -342,6 +344,8 @@ async def _exercise_devices(admin: Api, world) -> None:
     await admin.post(f"{world_device}/unbind", json={"reason": "x"}, expect=200)
     smart = world.bodies[("POST", "/api/v1/devices/{device_id}/bind")]
     await admin.post(f"{world_device}/bind", json=smart, expect=200)
+
+
 async def _exercise_evidence(admin: Api) -> None:
     await admin.post("/api/v1/evidence/keys/rotate", json={"overlap_hours": 1}, expect=201)
     await admin.put(

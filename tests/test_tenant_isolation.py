@@ -59,6 +59,8 @@ NOUNS = {
     "target": "seal",  # the audit filter takes any object's id
     "licence_object": "material",  # e-seal proof materials
     "authorisation_object": "material",
+    "subject": "seal",  # so does the alerts' (an alert is about a device, a seal, a page...)
+    "record": "request",  # evidence inclusion: any audit entry's or event's id
 }
 
 # Public by design, reachable with any organisation's ids: a CRL is published to every
@@ -66,8 +68,6 @@ NOUNS = {
 PUBLIC_BY_DESIGN = {
     ("GET", "/api/v1/esign/cas/{ca_id}/crl"),
     ("GET", "/api/v1/esign/verify/{token}"),
-    "subject": "seal",  # so does the alerts' (an alert is about a device, a seal, a page...)
-    "record": "request",  # evidence inclusion: any audit entry's or event's id
 }
 
 
@@ -435,6 +435,7 @@ async def _bases(app: FastAPI, a: Api, wa: World) -> dict[str, Base]:
         await a.post(f"/api/v1/requests/{req['id']}/approve", json={}, expect=200)
         body = sealing_body(doc, ids["esign_seal_id"])
         return applicant, f"/api/v1/esign/requests/{req['id']}/sealings", body
+
     async def new_device() -> tuple[Api, str, dict[str, Any]]:
         return (
             a,

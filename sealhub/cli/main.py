@@ -138,6 +138,8 @@ app.command("simulate")(_simulate)
 from sealhub.cli.devices import app as _devices_app  # noqa: E402
 
 app.add_typer(_devices_app, name="devices")
+
+
 def _register_verify() -> None:
     from sealhub.cli.verify import verify
 

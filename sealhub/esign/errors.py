@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from sealhub.esign import faults  # noqa: F401  (the library layer's codes, listed with these)
 from sealhub.platform.errors import AppError, Conflict, InvalidTransition, NotFound
 
 

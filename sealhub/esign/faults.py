@@ -6,19 +6,25 @@ happened to be imported first. Light: no pyHanko, no PKCS#11 library."""
 
 from __future__ import annotations
 
+from sealhub.esign.gm.errors import GmKeyInvalid
 from sealhub.esign.imaging.errors import FontMissing, InvalidImprint, InvalidSealSpec
 from sealhub.esign.keys.port import KeyUnavailable, KeyUnsupported
+from sealhub.esign.ofd.errors import OfdMalformed
 from sealhub.esign.pdf.errors import SealingFailed
 from sealhub.esign.pki.backup import BackupInvalid
 from sealhub.esign.pki.ca import CaImportFailed
+from sealhub.esign.ses.errors import SesMalformed
 
 __all__ = [
     "BackupInvalid",
     "CaImportFailed",
     "FontMissing",
+    "GmKeyInvalid",
     "InvalidImprint",
     "InvalidSealSpec",
     "KeyUnavailable",
     "KeyUnsupported",
+    "OfdMalformed",
     "SealingFailed",
+    "SesMalformed",
 ]

@@ -34,7 +34,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def render_pdf_page(pdf: bytes, index: int, *, width: int = PHOTO_WIDTH) -> Image.Image:
     """Page `index` (0-based, wrapped to the page count) of a PDF, rendered with PDFium."""
-    import pypdfium2 as pdfium  # type: ignore[import-untyped]
+    import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(pdf)
     try:
