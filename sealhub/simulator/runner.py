@@ -210,6 +210,8 @@ class DeviceRunner:
 
     async def send(self, outs: list[dev.Out]) -> None:
         for out in outs:
+            if self.device.no_upload and isinstance(out.body, m.Record):
+                continue  # the no-upload edition keeps its records for the USB bundle
             await self.publish(out.body)
         if outs and self.on_state and any(isinstance(o.body, m.Record) for o in outs):
             self.on_state(self.device)
