@@ -46,6 +46,7 @@ def simulate(
     bundle_out: Path | None = typer.Option(
         None, help="on stop, export each device's journal bundle (the USB export) here"
     ),
+    mqtt5: bool = typer.Option(False, "--mqtt5", help="MQTT 5 (default 3.1.1)"),
     duration: float = typer.Option(0.0, help="stop after this many seconds (0: until Ctrl-C)"),
     seed: int | None = typer.Option(None, help="random seed (reproducible behaviour)"),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
@@ -88,6 +89,7 @@ def simulate(
         alarm_every_s=alarm_every,
         offline_every_s=offline_every,
         alarms_at_start=tuple(alarm),
+        mqtt5=mqtt5,
     )
     asyncio.run(
         _run(provisioned, behaviour, break_, no_upload, state_dir, duration, seed, bundle_out)
