@@ -12,7 +12,7 @@ import typer
 
 from sealhub.devices.protocol.messages import ALARM_CODES
 from sealhub.devices.protocol.signing import Signer
-from sealhub.simulator.device import BREAKS
+from sealhub.simulator.device import BREAKS, SimDevice
 from sealhub.simulator.keys import Provisioned, load_list, made_up, write_list
 
 BROKER = "mqtt://127.0.0.1:1883"
@@ -43,6 +43,10 @@ def simulate(
     video: bool = typer.Option(False, help="film each session (H.264 MP4)"),
     no_upload: bool = typer.Option(False, help="the no-upload edition: keep the whole journal"),
     state_dir: Path | None = typer.Option(None, help="keep device state here across runs"),
+    bundle_out: Path | None = typer.Option(
+        None, help="on stop, export each device's journal bundle (the USB export) here"
+    ),
+    mqtt5: bool = typer.Option(False, "--mqtt5", help="MQTT 5 (default 3.1.1)"),
     duration: float = typer.Option(0.0, help="stop after this many seconds (0: until Ctrl-C)"),
     seed: int | None = typer.Option(None, help="random seed (reproducible behaviour)"),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
@@ -85,8 +89,11 @@ def simulate(
         alarm_every_s=alarm_every,
         offline_every_s=offline_every,
         alarms_at_start=tuple(alarm),
+        mqtt5=mqtt5,
     )
-    asyncio.run(_run(provisioned, behaviour, break_, no_upload, state_dir, duration, seed))
+    asyncio.run(
+        _run(provisioned, behaviour, break_, no_upload, state_dir, duration, seed, bundle_out)
+    )
 
 
 async def _run(
@@ -97,6 +104,7 @@ async def _run(
     state_dir: Path | None,
     duration: float,
     seed: int | None,
+    bundle_out: Path | None = None,
 ) -> None:
     from sealhub.simulator.fleet import make_fleet
     from sealhub.simulator.runner import Behaviour
@@ -123,6 +131,15 @@ async def _run(
         typer.echo(f"{up}/{len(fleet.runners)} connected after 60 s; still trying", err=True)
     await fleet.run_for(duration)
     await fleet.close()
+    if bundle_out is not None:
+        await asyncio.to_thread(_write_bundles, bundle_out, [r.device for r in fleet.runners])
     records = sum(r.device.journal.next_n - 1 for r in fleet.runners)
     unacked = sum(len(r.device.journal.unacked()) for r in fleet.runners)
     typer.echo(f"stopped: {records} journal records, {unacked} not yet acknowledged")
+
+
+def _write_bundles(folder: Path, devices: list[SimDevice]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for device in devices:
+        (folder / f"{device.serial}.bundle").write_bytes(device.export())
+    typer.echo(f"bundles written to {folder}/")

@@ -189,7 +189,9 @@ class SimDevice:
         )
 
     def resend(self) -> list[Out]:
-        """Every record not yet acknowledged, in order (§7.2)."""
+        """Every record not yet acknowledged, in order (§7.2); none in the no-upload edition."""
+        if self.no_upload:
+            return []
         return [Out(r) for r in self.journal.unacked()]
 
     def drain(self, seconds: float) -> None:

@@ -83,6 +83,7 @@ class Behaviour:
     offline_every_s: float = 0.0  # mean seconds between random network losses
     alarms_at_start: tuple[str, ...] = ()
     seal_name: str = "演示科技有限公司"
+    mqtt5: bool = False  # MQTT 5 instead of 3.1.1 (the embedded amqtt broker speaks 3.1.1)
 
 
 class _GoOffline(Exception):
@@ -146,6 +147,7 @@ class DeviceRunner:
             username=self.username,
             password=self.password,
             will=will,
+            mqtt5=self.behaviour.mqtt5,
         )
         async with client:
             self._client = client
@@ -210,6 +212,8 @@ class DeviceRunner:
 
     async def send(self, outs: list[dev.Out]) -> None:
         for out in outs:
+            if self.device.no_upload and isinstance(out.body, m.Record):
+                continue  # the no-upload edition keeps its records for the USB bundle
             await self.publish(out.body)
         if outs and self.on_state and any(isinstance(o.body, m.Record) for o in outs):
             self.on_state(self.device)

@@ -428,5 +428,44 @@ def test_cli_simulate_runs_devices_that_sign_what_they_send(
             assert codec.decode(payload, "up").verify(verifier)
         alarm = next(p for t, p in mine if t.endswith("/record"))
         assert orjson.loads(alarm)["body"]["data"]["code"] == "tamper"
+    # the no-upload edition publishes no records: its journal leaves as a USB bundle
+    got.clear()
+    watcher.reconnect()
+    watcher.loop_start()
+    try:
+        result = CliRunner().invoke(
+            app,
+            [
+                "simulate",
+                "--devices",
+                "1",
+                "--broker",
+                mosquitto_url,
+                "--prefix",
+                "NOUP",
+                "--duration",
+                "1.5",
+                "--alarm",
+                "tamper",
+                "--alarm",
+                "low_ink",
+                "--no-upload",
+                "--bundle-out",
+                str(tmp_path / "usb"),
+            ],
+        )
+    finally:
+        watcher.loop_stop()
+        watcher.disconnect()
+    assert result.exit_code == 0, result.output
+    assert [t for t, _ in got if "/NOUP-0001/" in t and t.endswith("/record")] == []
+    assert any(t.endswith("/NOUP-0001/up/hello") for t, _ in got)
+    device = made_up("NOUP-0001", mosquitto_url, platform_public_hex=None)
+    verified = bundles.verify_bundle(
+        (tmp_path / "usb" / "NOUP-0001.bundle").read_bytes(),
+        {"NOUP-0001": device.signer().verifier()}.get,
+    )
+    codes = [getattr(r.data, "code", None) for r in verified.records]
+    assert codes == ["tamper", "low_ink"]
     bad = CliRunner().invoke(app, ["simulate", "--break", "everything"])
     assert bad.exit_code == 2 and "unknown --break" in bad.output

@@ -629,10 +629,21 @@ async def _diag_scenario(
         hello = await kit.next_hello(15.0)
         if hello is None:
             break
-    await asyncio.sleep(1.5)  # the resend
-    new = [a.record.n for a in kit.arrivals if a.session > before]
     wanted = {rec.n for rec in held}
-    offline_stamps = [a for a in kit.arrivals if a.session > before and a.record.type == "stamp"]
+
+    def resent() -> tuple[list[int], list[Arrival]]:
+        later = [a for a in kit.arrivals if a.session > before]
+        return [a.record.n for a in later], [a for a in later if a.record.type == "stamp"]
+
+    # the resend follows the welcome: wait for it (a slow device gets 5 s), then a moment
+    # more for anything it should not have sent
+    for _ in range(50):
+        new, offline_stamps = resent()
+        if hello is None or (wanted <= set(new) and offline_stamps):
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)
+    new, offline_stamps = resent()
     r.check(
         "§7.2",
         hello is not None and wanted <= set(new) and bool(offline_stamps),
