@@ -54,6 +54,8 @@ class SignatureReport:
     ok: bool = False  # intact, valid and covering the file up to permitted changes
     problems: list[str] = field(default_factory=list)  # reason codes, see docs/esign.md
     notes: list[str] = field(default_factory=list)  # tolerated oddities, informational
+    # the visible seal of the signature's widget as PNG, base64 (VerifyOptions.images)
+    seal_image_png: str | None = None
 
 
 @dataclass
@@ -96,6 +98,7 @@ class VerifyOptions:
     crls: Sequence[bytes] = ()
     ocsps: Sequence[bytes] = ()
     allow_fetching: bool = False  # fetch CRLs/OCSP named in certificates (network)
+    images: bool = False  # extract each signature's visible seal image into the report
 
 
 Sniffer = Callable[[bytes, str], bool]  # (first bytes, file name) → is mine

@@ -29,7 +29,6 @@ from tests.esign.pdfs import nss_db
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 TOKEN_LABEL = "sealhub-test"
 USER_PIN = "246810"
-NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="session")

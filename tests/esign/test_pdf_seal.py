@@ -4,6 +4,7 @@ straddle and multiple seals; tampering and revocation detected."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import subprocess
 from pathlib import Path
@@ -118,6 +119,16 @@ def test_seal_at_keyword_and_two_seals_on_one_document(
     assert report.exit_code(require_trust=True) == 0, report.to_dict()
     first, second = report.signatures
     assert first.modification_level == "FORM_FILLING" and first.covers_whole_file
+    assert first.seal_image_png is None  # only on request
+    # the report can carry each seal's picture, read back from the widget's appearance
+    pictures = asyncio.run(
+        verify_pdf(twice, VerifyOptions(trust_roots=[pki.ca.root_cert], images=True))
+    )
+    for sig, made in zip(pictures.signatures, (SEAL, person), strict=True):
+        assert sig.seal_image_png is not None
+        img = Image.open(io.BytesIO(base64.b64decode(sig.seal_image_png)))
+        assert img.size == (made.width_px, made.height_px) and img.mode == "RGBA"
+        assert {px[:3] for px in img.get_flattened_data() if px[3]} == {imaging.SEAL_RED}
     assert second.signer is not None and second.signer.common_name == "法定代表人 张三"
     # the widget sits on the keyword: its rectangle's centre is the keyword's centre
     reader = PdfFileReader(io.BytesIO(twice))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from typing import Any
@@ -11,6 +12,7 @@ from asn1crypto import ocsp as asn1_ocsp
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
+from PIL import Image
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -105,7 +107,10 @@ async def verify_pdf(data: bytes, options: VerifyOptions | None = None) -> Verif
     report = VerificationReport("pdf", readable=True)
     context, has_revinfo = _context(options, reader)
     for index, sig in enumerate(embedded):
-        report.signatures.append(await _one(index, sig, context, has_revinfo))
+        item = await _one(index, sig, context, has_revinfo)
+        if options.images:
+            item.seal_image_png = _widget_image(sig)
+        report.signatures.append(item)
     return report
 
 
@@ -246,6 +251,67 @@ def _plain_ecdsa_ok(sig: Any) -> bool:
         return True
     except (InvalidSignature, ValueError, TypeError, KeyError, AttributeError):
         return False
+
+
+_MAX_IMAGE_PIXELS = 4_000_000
+
+
+def _image_of(xobject: Any) -> Image.Image | None:
+    """An 8-bit RGB/gray image XObject (with its SMask as alpha) as a Pillow image."""
+    width, height = int(xobject["/Width"]), int(xobject["/Height"])
+    if width * height > _MAX_IMAGE_PIXELS or int(xobject.get("/BitsPerComponent", 8)) != 8:
+        return None
+    space = xobject.get("/ColorSpace")
+    mode = {"/DeviceRGB": "RGB", "/DeviceGray": "L"}.get(str(space))
+    if mode is None:
+        return None
+    img = Image.frombytes(mode, (width, height), xobject.data)
+    smask = xobject.get("/SMask")
+    if smask is not None:
+        smask = smask.get_object()
+        if int(smask["/Width"]) == width and int(smask["/Height"]) == height:
+            img = img.convert("RGBA")
+            img.putalpha(Image.frombytes("L", (width, height), smask.data))
+    return img
+
+
+def _find_images(stream: Any, depth: int = 0) -> list[Any]:
+    found: list[Any] = []
+    if depth > 4:
+        return found
+    resources = stream.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    for ref in xobjects.get_object().values() if xobjects is not None else []:
+        obj = ref.get_object()
+        if obj.get("/Subtype") == "/Image":
+            found.append(obj)
+        elif obj.get("/Subtype") == "/Form":
+            found += _find_images(obj, depth + 1)
+    return found
+
+
+def _widget_image(sig: Any) -> str | None:
+    """The largest image drawn by the signature widget's appearance, as base64 PNG."""
+    try:
+        appearance = sig.sig_field.get("/AP")
+        if appearance is None:
+            kids = sig.sig_field.get("/Kids") or []
+            appearance = kids[0].get_object().get("/AP") if kids else None
+        if appearance is None:
+            return None
+        normal = appearance.get_object()["/N"].get_object()
+        images = sorted(
+            _find_images(normal), key=lambda x: int(x["/Width"]) * int(x["/Height"]), reverse=True
+        )
+        for xobject in images:
+            img = _image_of(xobject)
+            if img is not None:
+                buf = io.BytesIO()
+                img.save(buf, format="PNG")
+                return base64.b64encode(buf.getvalue()).decode()
+    except (KeyError, ValueError, TypeError, AttributeError, PdfError):
+        return None
+    return None
 
 
 def _empty_econtent(sig: Any) -> bool:
