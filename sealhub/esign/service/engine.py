@@ -286,6 +286,11 @@ def _changed_after(status: Any) -> bool:
 def verify_pdf(data: bytes, trust_pems: list[bytes]) -> dict[str, Any]:
     """Every signature of the file: signer, time, integrity, coverage, changes after it, and
     whether its chain reaches one of `trust_pems` (runs in the untrusted pool)."""
+    from sealhub.esign.ofd import public as national
+
+    national_report = national.verify_dict(data, trust_pems)  # OFD, .esl, SES signatures
+    if national_report is not None:
+        return national_report
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
