@@ -127,5 +127,14 @@ async def _run_worker() -> None:
         await runtime.close()
 
 
+def _register_verify() -> None:
+    from sealhub.cli.verify import verify
+
+    app.command("verify")(verify)
+
+
+_register_verify()
+
+
 if __name__ == "__main__":
     app()

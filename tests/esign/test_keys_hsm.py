@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
+from pathlib import Path
 
 import pkcs11
 import pytest
@@ -13,9 +15,16 @@ from cryptography.hazmat.primitives.asymmetric import ec, mldsa, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from pkcs11 import Attribute
 
+from sealhub.esign import imaging
 from sealhub.esign.keys import FileKey, KeyAlgorithm, KeyUnsupported, SigningKey
 from sealhub.esign.keys.hsm import Pkcs11Token
+from sealhub.esign.pdf.placement import AtPosition
+from sealhub.esign.pdf.seal import Level
+from sealhub.esign.pdf.verify import verify_pdf
+from sealhub.esign.verification import VerifyOptions
 from sealhub.platform.crypto import Envelope
+from tests.esign.conftest import Pki
+from tests.esign.pdfs import contract, pdfsig
 
 
 def _verify(key: SigningKey, data: bytes, signature: bytes) -> None:
@@ -75,3 +84,27 @@ def test_pkcs11_key_signs_inside_the_token_and_is_not_extractable(
         key.handle[Attribute.EXTRACTABLE] = True
     with pytest.raises(KeyUnsupported):
         token.generate(KeyAlgorithm.ML_DSA_65, "pq")
+
+
+def test_keys_in_softhsm_seal_a_pdf(
+    softhsm_token: tuple[str, str, str], pki: Pki, tmp_path: Path
+) -> None:
+    module, label, pin = softhsm_token
+    key = Pkcs11Token(module, label, pin).generate(KeyAlgorithm.EC_P256, "seal-pdf")
+    cert = pki.seal_cert(key, "HSM 合同专用章")
+    sealed = pki.sealer(key, cert).seal(
+        contract(pages=1),
+        image=imaging.round_seal("上海示例科技有限公司", "合同专用章"),
+        placements=[AtPosition(1, 300, 300)],
+        level=Level.B_T,
+    )
+    path = tmp_path / "hsm.pdf"
+    path.write_bytes(sealed)
+    text = pdfsig(path, pki.nssdir)
+    assert "Signature is Valid" in text and "Total document signed" in text, text
+    report = asyncio.run(
+        verify_pdf(sealed, VerifyOptions(trust_roots=[pki.ca.root_cert], allow_fetching=True))
+    )
+    assert report.exit_code(require_trust=True) == 0, report.to_dict()
+    assert report.signatures[0].signer is not None
+    assert report.signatures[0].signer.common_name == "HSM 合同专用章"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import subprocess
+from pathlib import Path
 
 import pytest
+from asn1crypto import core, tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -22,17 +26,20 @@ from sealhub.esign.pki import (
     Revoked,
     SealKeyEntry,
     build_crl,
+    cert_pem,
     create_ca,
     export_backup,
     export_ca_pkcs12,
     import_ca_pem,
     import_ca_pkcs12,
     issue_seal_certificate,
+    issue_tsa_certificate,
     ocsp_respond,
     renew_seal_certificate,
     restore_backup,
 )
 from sealhub.esign.pki.ca import ORGANIZATION_IDENTIFIER
+from sealhub.esign.tsa import TimestampAuthority
 
 
 def _seal_cert(ca: CertificateAuthority, key: FileKey, now: dt.datetime) -> x509.Certificate:
@@ -208,3 +215,100 @@ def test_backup_roundtrip_and_wrong_password(
     tampered[-5] ^= 1
     with pytest.raises(BackupInvalid):
         restore_backup(bytes(tampered), b"backup-pass")
+
+
+def test_tsa_core_answers_rfc3161_and_openssl_accepts(
+    org_ca: CertificateAuthority, now: dt.datetime, tmp_path: Path
+) -> None:
+    key = FileKey.generate(KeyAlgorithm.EC_P256)
+    cert = issue_tsa_certificate(org_ca, key, name="SealHub TSA", now=now)
+    fixed = dt.datetime(2026, 11, 29, 8, 0, 0, tzinfo=dt.UTC)
+    tsa = TimestampAuthority(cert, key, chain=org_ca.chain, clock=lambda: fixed)
+    data = b"contract bytes"
+    req = tsp.TimeStampReq(
+        {
+            "version": 1,
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "hashed_message": hashlib.sha256(data).digest(),
+            },
+            "nonce": 123456789,
+            "cert_req": True,
+        }
+    )
+    resp = tsp.TimeStampResp.load(tsa.respond(req.dump()))
+    assert resp["status"]["status"].native == "granted"
+    info = resp["time_stamp_token"]["content"]["encap_content_info"]["content"].parsed
+    assert info["nonce"].native == 123456789 and info["gen_time"].native == fixed
+    assert info["message_imprint"]["hashed_message"].native == hashlib.sha256(data).digest()
+    # an independent verifier: OpenSSL checks the token against the data and our root
+    (tmp_path / "data").write_bytes(data)
+    (tmp_path / "resp.tsr").write_bytes(resp.dump())
+    (tmp_path / "root.pem").write_bytes(cert_pem(org_ca.root_cert))
+    (tmp_path / "chain.pem").write_bytes(cert_pem(org_ca.issuing_cert) + cert_pem(cert))
+    ok = subprocess.run(
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-data",
+            str(tmp_path / "data"),
+            "-in",
+            str(tmp_path / "resp.tsr"),
+            "-CAfile",
+            str(tmp_path / "root.pem"),
+            "-untrusted",
+            str(tmp_path / "chain.pem"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0 and "Verification: OK" in ok.stdout, ok.stdout + ok.stderr
+    (tmp_path / "data").write_bytes(data + b"!")
+    bad = subprocess.run(
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-data",
+            str(tmp_path / "data"),
+            "-in",
+            str(tmp_path / "resp.tsr"),
+            "-CAfile",
+            str(tmp_path / "root.pem"),
+            "-untrusted",
+            str(tmp_path / "chain.pem"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode != 0
+    # refused: an unknown digest, a wrong digest length, garbage
+    md5 = tsp.TimeStampReq(
+        {
+            "version": 1,
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": "md5"},
+                "hashed_message": b"x" * 16,
+            },
+        }
+    )
+    short = tsp.TimeStampReq(
+        {
+            "version": 1,
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "hashed_message": b"x" * 5,
+            },
+        }
+    )
+    for body, failure in (
+        (md5.dump(), "bad_alg"),
+        (short.dump(), "bad_data_format"),
+        (b"\x30\x01", "bad_request"),
+    ):
+        out = core.Sequence.load(tsa.respond(body))
+        status = tsp.PKIStatusInfo.load(out[0].dump())
+        assert status["status"].native == "rejection" and failure in status["fail_info"].native
