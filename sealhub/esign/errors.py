@@ -141,11 +141,6 @@ class UnitNotFound(AppError):
     en = "The owning organisation unit does not exist"
 
 
-# the library layer's errors, re-exported so the context's codes are found in this one
-# module (docs/api.md, the naming checks)
-from sealhub.esign.imaging.errors import FontMissing as FontMissing  # noqa: E402
-from sealhub.esign.imaging.errors import InvalidImprint as InvalidImprint  # noqa: E402
-from sealhub.esign.imaging.errors import InvalidSealSpec as InvalidSealSpec  # noqa: E402
-from sealhub.esign.keys.port import KeyUnavailable as KeyUnavailable  # noqa: E402
-from sealhub.esign.keys.port import KeyUnsupported as KeyUnsupported  # noqa: E402
-from sealhub.esign.pki.ca import CaImportFailed as CaImportFailed  # noqa: E402
+# the library layer's codes (imaging, keys, pki, pdf) register on import, whichever of its
+# modules ran first: docs/api.md and the naming checks read them from this context
+from sealhub.esign import faults as faults  # noqa: E402
