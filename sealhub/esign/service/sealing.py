@@ -257,3 +257,14 @@ async def sealed_file(
     row = await _readable(session, actor, sealing_id)
     obj, data = await storage_service.get(session, runtime, actor, row.sealed_object_id)
     return obj.filename, data
+
+
+async def seal_image(
+    session: AsyncSession, runtime: Runtime, actor: Actor, seal_id: uuid.UUID
+) -> bytes:
+    """The image of an e-seal's valid certificate (what a sealing will show), for placing it."""
+    seal = await seals_service.get_brief(session, actor, seal_id)  # 404 outside the tenant
+    cert = await CertificateRepository(session, actor).current_for_seal(seal.id)
+    if cert is None:
+        raise NoValidCertificate(seal_name=seal.name)
+    return await _image(session, runtime, actor, cert)
