@@ -32,6 +32,7 @@ from tests.builders import (
     role_ids,
     sms_code,
 )
+from tests.esign.world import sealing_body
 from tests.storage.samples import reportlab_pdf
 from tests.world import UPLOADS, build_world, upload_file
 
@@ -43,6 +44,9 @@ NO_ENTRY = {
     ("POST", "/api/v1/auth/sms-codes"): "sends a code; writes no data (rate-limited instead)",
     ("POST", "/api/v1/auth/logout"): "ends only the caller's own session",
     ("POST", "/api/v1/flows/preview"): "computes the approval route of a draft; stores nothing",
+    ("POST", "/api/v1/esign/preview"): "renders a seal design's image; stores nothing",
+    ("POST", "/api/v1/esign/willingness/sms"): "sends a code; writes no data (rate-limited)",
+    ("POST", "/api/v1/esign/verify"): "public verification of an uploaded PDF; stores nothing",
     # a failed sign-in writes nothing by design (see tests/identity/test_signin.py); a
     # successful one is `auth.login`, checked below like any other write
 }
@@ -251,6 +255,67 @@ async def _exercise_requests(admin: Api, world) -> None:
     await admin.post(f"/api/v1/requests/{r3}/archive", expect=200)
 
 
+async def _exercise_esign(admin: Api, world) -> None:
+    """An e-seal applied for, reviewed, its CA's TSA set, a sealing, a renewal, a revocation."""
+    reviewer = await add_member(admin, name="电子章审核", roles=["admin"])
+    employee = await add_member(admin, name="电子章用户", roles=["employee"])
+    await admin.call("POST", "/api/v1/esign/preview", json={"org_name": "审计来源公司"})
+
+    async def material() -> str:
+        r = await admin.call("POST", "/api/v1/esign/materials", files=upload_file(), expect=201)
+        return str(r.json()["id"])
+
+    app_ = await admin.post(
+        "/api/v1/esign/applications",
+        json={
+            "seal_type": "contract",
+            "seal_name": "审计电子章",
+            "seal_code": "AUDIT-ESEAL",
+            "unit_id": world.ids["unit_id"],
+            "design": {"org_name": "审计来源公司", "title": "合同专用章"},
+            "licence_object_id": await material(),
+            "authorisation_object_id": await material(),
+        },
+    )
+    done = await reviewer.post(
+        f"/api/v1/esign/applications/{app_['id']}/review", json={"approve": True}, expect=200
+    )
+    await admin.put("/api/v1/esign/ca/tsa", json={"tsa_url": "https://tsa.example/tsr"})
+    await admin.patch(f"/api/v1/seals/{done['seal_id']}", json={"keeper_ids": [admin.user_id]})
+    doc = (
+        await employee.call(
+            "POST",
+            "/api/v1/documents",
+            expect=201,
+            files={"file": ("e.pdf", reportlab_pdf(1), "application/pdf")},
+        )
+    ).json()
+    now = clock.now()
+    req = await employee.post(
+        "/api/v1/requests",
+        json={
+            "name": "电子用章",
+            "valid_from": now.isoformat(),
+            "valid_until": (now + timedelta(days=1)).isoformat(),
+            "document_ids": [doc["id"]],
+            "items": [{"seal_id": done["seal_id"], "presses": 1}],
+            "submit": True,
+        },
+    )
+    await admin.post(f"/api/v1/requests/{req['id']}/approve", json={}, expect=200)
+    await employee.post("/api/v1/esign/willingness/sms", expect=202)
+    await employee.post(
+        f"/api/v1/esign/requests/{req['id']}/sealings",
+        json=sealing_body(doc["id"], done["seal_id"]),
+    )
+    renewed = await admin.post(
+        f"/api/v1/esign/certificates/{done['certificate_id']}/renew", expect=200
+    )
+    await admin.post(
+        f"/api/v1/esign/certificates/{renewed['id']}/revoke", json={"reason": "演练"}, expect=200
+    )
+
+
 async def test_every_write_records_actor_ip_and_client(app):
     templates = [(m, p) for p, methods, _ in api_routes(app) for m in methods if m in MUTATING]
     rec = Recorder(templates)
@@ -265,6 +330,7 @@ async def test_every_write_records_actor_ip_and_client(app):
         await _exercise_auth_routes(client, app, admin)
         await _exercise_directory(client, app, admin, world)
         await _exercise_requests(admin, world)
+        await _exercise_esign(admin, world)
         # and every id-taking mutating route not yet seen, on the organisation's own objects
         seen = {(c.method, c.path) for c in rec.calls if c.status < 300}
         for method, path in sorted(templates):

@@ -6,8 +6,11 @@ import ast
 import re
 from pathlib import Path
 
+from sealhub import contexts
 from sealhub.identity.permissions import CATALOGUE as PERMISSIONS
 from sealhub.platform.errors import CATALOGUE as ERRORS
+
+contexts.modules("errors")  # every context's codes, whatever this process imported before
 
 ROOT = Path(__file__).resolve().parents[1] / "sealhub"
 RESOURCES = {

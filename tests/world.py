@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from sealhub.platform import clock
 from tests.builders import Api, add_member, create_unit
+from tests.esign.world import add_esign
 from tests.storage.samples import image, reportlab_pdf
 
 
@@ -155,6 +156,7 @@ async def build_world(app: FastAPI, admin: Api) -> World:
             "valid_until": later,
         },
     }
+    await add_esign(w, admin, unit["id"], keeper, employee)
     return w
 
 
@@ -162,6 +164,7 @@ UPLOADS = {
     ("POST", "/api/v1/org/units/{unit_id}/logo"),
     ("POST", "/api/v1/seals/{seal_id}/image"),
     ("POST", "/api/v1/requests/{request_id}/photos"),
+    ("POST", "/api/v1/esign/materials"),
 }
 
 

@@ -100,13 +100,13 @@ async def get_application(
     return await esign_service.get_application(session, actor, application_id)
 
 
-@router.get("/esign/applications/{application_id}/materials/{which}", response_class=Response)
+@router.get("/esign/applications/{application_id}/material", response_class=Response)
 async def material(
     application_id: uuid.UUID,
-    which: Literal["licence", "authorisation"],
     session: Db,
     runtime: RuntimeDep,
     actor: Reader,
+    which: Literal["licence", "authorisation"] = "licence",
 ) -> Response:
     """A proof material of the application."""
     content_type, name, data = await esign_service.material_content(
@@ -171,9 +171,10 @@ async def renew_certificate(
     return await esign_service.renew_certificate(session, runtime, actor, certificate_id)
 
 
-@router.get("/esign/ca", response_model=schemas.CaOut)
-async def get_ca(session: Db, actor: Reader) -> schemas.CaOut:
-    """The organisation's CA certificate, CRL number and timestamp authority."""
+@router.get("/esign/ca", response_model=schemas.CaOut | None)
+async def get_ca(session: Db, actor: Reader) -> schemas.CaOut | None:
+    """The organisation's CA certificate, CRL number and timestamp authority (null before
+    its first e-seal)."""
     return await esign_service.get_ca(session, actor)
 
 
@@ -210,9 +211,18 @@ async def seal_document(
     )
 
 
+@router.get("/esign/seals/{seal_id}/image", response_class=Response)
+async def seal_image(
+    seal_id: uuid.UUID, session: Db, runtime: RuntimeDep, actor: Sealer
+) -> Response:
+    """The e-seal's image as its valid certificate binds it (to place it on a page)."""
+    png = await esign_service.seal_image(session, runtime, actor, seal_id)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
 @router.get("/esign/requests/{request_id}/sealings", response_model=list[schemas.SealingOut])
 async def list_sealings(
-    request_id: uuid.UUID, session: Db, actor: Sealer
+    request_id: uuid.UUID, session: Db, actor: Reader
 ) -> list[schemas.SealingOut]:
     """The sealings of an application, oldest first."""
     return await esign_service.list_sealings(session, actor, request_id)
@@ -220,7 +230,7 @@ async def list_sealings(
 
 @router.get("/esign/sealings/{sealing_id}/file", response_class=Response)
 async def sealed_file(
-    sealing_id: uuid.UUID, session: Db, runtime: RuntimeDep, actor: Sealer
+    sealing_id: uuid.UUID, session: Db, runtime: RuntimeDep, actor: Reader
 ) -> Response:
     """Download the sealed PDF."""
     name, data = await esign_service.sealed_file(session, runtime, actor, sealing_id)

@@ -91,8 +91,8 @@ class ApplicationRepository(TenantRepository[EsealApplication]):
 
 
 class SealingRepository(TenantRepository[Sealing]):
+    # visibility follows the application's (checked by the service through requests)
     model = Sealing
-    scope_owner = "signer_id"
     not_found = SealingNotFound
 
     async def for_request(self, request_id: uuid.UUID) -> list[Sealing]:

@@ -78,7 +78,9 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         "employee",
         "普通用户",
         "Employee",
-        frozenset({"org.read", "seal.read", "request.create", "flow.read", "esign.seal"}),
+        frozenset(
+            {"org.read", "seal.read", "request.create", "flow.read", "esign.read", "esign.seal"}
+        ),
         DataScope.SELF,
         "申请用章，查看自己的申请",
     ),
@@ -94,6 +96,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "request.create",
                 "request.read",
                 "flow.read",
+                "esign.read",
                 "esign.seal",
             }
         ),

@@ -10,6 +10,7 @@ signature mechanism and the space to reserve are computed once, not per document
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from cryptography import x509
 from PIL import Image
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name
-from pyhanko.pdf_utils.images import PdfImage, pil_image
+from pyhanko.pdf_utils.images import pil_image
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.sign import fields, signers
@@ -35,6 +36,7 @@ from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBack
 from sealhub.esign.imaging.seals import SealImage
 from sealhub.esign.keys.port import SigningKey
 from sealhub.esign.pdf.errors import SealingFailed
+from sealhub.esign.pdf.images import EncodedImage, ImageContent, encoded_png
 from sealhub.esign.pdf.placement import (
     MM,
     AtKeyword,
@@ -84,10 +86,16 @@ def _page_box(page: generic.DictionaryObject) -> PageBox:
     return PageBox(0, 0, 595.28, 841.89)
 
 
-def _png_to_pil(png: bytes) -> Image.Image:
-    img = Image.open(io.BytesIO(png))
-    img.load()
-    return img.convert("RGBA")
+@functools.lru_cache(maxsize=32)
+def _slices(png: bytes, n: int) -> list[EncodedImage]:
+    """The image cut into n vertical slices, left to right (cached: same seal, same count)."""
+    with Image.open(io.BytesIO(png)) as src:
+        img = src.convert("RGBA")
+    cuts = [round(k * img.width / n) for k in range(n + 1)]
+    return [
+        EncodedImage(img.crop((cuts[k], 0, max(cuts[k + 1], cuts[k] + 1), img.height)))
+        for k in range(n)
+    ]
 
 
 def _qr_image(url: str) -> Image.Image:
@@ -187,7 +195,7 @@ class Sealer:
                 n += 1
             field_name = f"Seal{n}"
 
-        pil = _png_to_pil(image.png) if image is not None else None
+        encoded = encoded_png(image.png) if image is not None else None
         w_pt = image.width_mm * MM if image is not None else 0.0
         h_pt = image.height_mm * MM if image is not None else 0.0
         widget: tuple[int, tuple[float, float]] | None = None  # page index, centre
@@ -214,12 +222,12 @@ class Sealer:
                 drawn.append(spot)
             sealed_pages.add(spot[0])
 
-        if pil is not None and (drawn or straddles):
-            image_ref = pil_image(pil, writer)
+        if image is not None and encoded is not None and (drawn or straddles):
+            image_ref = encoded.xobject(writer)
             for page_ix, (cx, cy) in drawn:
                 self._draw(writer, page_ix, image_ref, cx - w_pt / 2, cy - h_pt / 2, w_pt, h_pt)
             for straddle in straddles:
-                sealed_pages |= self._straddle(writer, straddle, pil, w_pt, h_pt, page_count)
+                sealed_pages |= self._straddle(writer, straddle, image.png, w_pt, h_pt, page_count)
         if qr_url:
             qr_ref = pil_image(_qr_image(qr_url), writer)
             for page_ix in sorted(sealed_pages) or [0]:
@@ -227,7 +235,7 @@ class Sealer:
 
         spec = fields.SigFieldSpec(sig_field_name=field_name)
         style = None
-        if widget is not None and pil is not None:
+        if widget is not None and encoded is not None:
             page_ix, (cx, cy) = widget
             box = (cx - w_pt / 2, cy - h_pt / 2, cx + w_pt / 2, cy + h_pt / 2)
             spec = fields.SigFieldSpec(
@@ -235,7 +243,7 @@ class Sealer:
                 on_page=page_ix,
                 box=tuple(round(v, 2) for v in box),  # type: ignore[arg-type]
             )
-            style = StaticStampStyle(background=PdfImage(pil), border_width=0)
+            style = StaticStampStyle(background=ImageContent(encoded), border_width=0)
         lt = level in (Level.B_LT, Level.B_LTA)
         meta = signers.PdfSignatureMetadata(
             field_name=field_name,
@@ -299,7 +307,7 @@ class Sealer:
         self,
         writer: IncrementalPdfFileWriter,
         straddle: Straddle,
-        pil: Image.Image,
+        png: bytes,
         w_pt: float,
         h_pt: float,
         page_count: int,
@@ -311,11 +319,8 @@ class Sealer:
             raise SealingFailed(reason="page")
         n = len(pages)
         slice_pt = w_pt / n
-        for k, page_ix in enumerate(pages):
-            left = round(k * pil.width / n)
-            right = round((k + 1) * pil.width / n)
-            piece = pil.crop((left, 0, max(right, left + 1), pil.height))
-            ref = pil_image(piece, writer)
+        for page_ix, piece in zip(pages, _slices(png, n), strict=True):
+            ref = piece.xobject(writer)
             page_ref, _ = writer.find_page_for_modification(page_ix)
             box = _page_box(page_ref.get_object())
             cy = straddle.y if straddle.y is not None else (box.y0 + box.y1) / 2

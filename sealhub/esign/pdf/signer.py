@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from asn1crypto import algos
+from asn1crypto import algos, cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -52,7 +53,39 @@ class KeySigner(Signer):
             embed_roots=True,
         )
         self.signature_size = _SIG_SIZE[key.algorithm]
-        self.certs_size = len(signing_cert.dump()) + sum(len(c.dump()) for c in registry)
+        # the certificates' DER, kept to embed fresh unparsed copies in every CMS: asn1crypto
+        # re-walks parsed certificate trees on every dump (a large share of a seal's time)
+        ders = {signing_cert.dump()} | {c.dump() for c in registry}
+        self._cert_ders = sorted(ders)
+        self.certs_size = sum(len(d) for d in self._cert_ders)
+
+    def _package_signature(
+        self,
+        *,
+        digest_algorithm: str,
+        cms_version: Any,
+        signed_attrs: cms.CMSAttributes,
+        signature: bytes,
+        unsigned_attrs: cms.CMSAttributes | None,
+        encap_content_info: Any,
+    ) -> cms.ContentInfo:
+        """pyHanko's SignedData packaging, with the certificates embedded from DER."""
+        sig_info = self.signer_info(digest_algorithm, signed_attrs, signature)
+        if unsigned_attrs is not None:
+            sig_info["unsigned_attrs"] = unsigned_attrs
+        signed_data = {
+            "version": cms_version,
+            "digest_algorithms": cms.DigestAlgorithms((sig_info["digest_algorithm"],)),
+            "encap_content_info": encap_content_info or {"content_type": "data"},
+            "certificates": [
+                cms.CertificateChoices({"certificate": asn1_x509.Certificate.load(der)})
+                for der in self._cert_ders
+            ],
+            "signer_infos": [sig_info],
+        }
+        return cms.ContentInfo(
+            {"content_type": cms.ContentType("signed_data"), "content": cms.SignedData(signed_data)}
+        )
 
     async def async_sign_raw(
         self, data: bytes, digest_algorithm: str, dry_run: bool = False

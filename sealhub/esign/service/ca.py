@@ -99,12 +99,11 @@ def authority(runtime: Runtime, ca: OrgCa) -> pki.CertificateAuthority:
     )
 
 
-async def get_ca(session: AsyncSession, actor: Actor) -> CaOut:
-    """The organisation's active CA certificate, CRL state and TSA setting."""
+async def get_ca(session: AsyncSession, actor: Actor) -> CaOut | None:
+    """The organisation's active CA certificate, CRL state and TSA setting (None before
+    its first e-seal)."""
     ca = await CaRepository(session, actor).active()
-    if ca is None:
-        raise CaNotFound()
-    return CaOut.model_validate(ca)
+    return CaOut.model_validate(ca) if ca is not None else None
 
 
 async def set_tsa(session: AsyncSession, actor: Actor, *, tsa_url: str) -> CaOut:
