@@ -211,6 +211,15 @@ async def seal_document(
     )
 
 
+@router.get("/esign/seals/{seal_id}/image", response_class=Response)
+async def seal_image(
+    seal_id: uuid.UUID, session: Db, runtime: RuntimeDep, actor: Sealer
+) -> Response:
+    """The e-seal's image as its valid certificate binds it (to place it on a page)."""
+    png = await esign_service.seal_image(session, runtime, actor, seal_id)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
 @router.get("/esign/requests/{request_id}/sealings", response_model=list[schemas.SealingOut])
 async def list_sealings(
     request_id: uuid.UUID, session: Db, actor: Reader

@@ -142,8 +142,11 @@ class UnitNotFound(AppError):
     en = "The owning organisation unit does not exist"
 
 
-# The national-formats library layers (SM2, GB/T 38540 seals, OFD) keep their errors beside
-# their code; importing them here registers their codes with the context's (docs/api.md).
+# the library layer's codes (imaging, keys, pki, pdf) register on import, whichever of its
+# modules ran first: docs/api.md and the naming checks read them from this context
+from sealhub.esign import faults as faults  # noqa: E402
+
+# the national formats' library codes (SM2, GB/T 38540 seals, OFD), likewise
 from sealhub.esign.gm.errors import GmKeyInvalid as GmKeyInvalid  # noqa: E402
 from sealhub.esign.ofd.errors import OfdMalformed as OfdMalformed  # noqa: E402
 from sealhub.esign.ses.errors import SesMalformed as SesMalformed  # noqa: E402

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sealhub.esign.policy import ApplicationStatus, CertificateStatus
@@ -41,7 +42,9 @@ class OrgCa(IdMixin, TenantMixin, CreatedUpdatedMixin, Base):
     crl_number: Mapped[int] = mapped_column(default=0)
     crl_issued_at: Mapped[datetime | None] = mapped_column(default=None)
     # MEDIUMBLOB on MariaDB: a CRL of many revocations outgrows a 64 KiB BLOB
-    crl_der: Mapped[bytes | None] = mapped_column(LargeBinary(16_777_215), default=None)
+    crl_der: Mapped[bytes | None] = mapped_column(
+        LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb"), default=None
+    )
     # "" = the platform's own timestamp authority; else an RFC 3161 URL
     tsa_url: Mapped[str] = mapped_column(String(500), default="")
 

@@ -164,34 +164,57 @@ class SealingOut(_Out):
     created_at: datetime
 
 
-class SignatureReport(BaseModel):
-    field: str
-    signer: str
-    organisation: str
+class SignerOut(BaseModel):
+    common_name: str | None
+    organisation: str | None
+    organisation_id: str | None
     serial: str
-    issuer: str
-    signing_time: str | None
-    timestamp: str | None
-    intact: bool
-    valid: bool
-    trusted: bool
-    coverage: str
-    covers_whole_file: bool
-    modification_level: str
-    changed_after: bool
+    issuer: str | None
+    not_before: str
+    not_after: str
     algorithm: str
-    revoked: bool = False
+
+
+class SignatureReport(BaseModel):
+    """One signature as esigncore's verifier reports it, plus what the platform knows:
+    the seal it belongs to and the certificate's revocation (status and time)."""
+
+    index: int
+    field_name: str | None
+    kind: str
+    signer: SignerOut | None = None
+    signing_time: str | None = None
+    timestamp: str | None = None
+    timestamp_valid: bool | None = None
+    intact: bool = False
+    valid: bool = False
+    trusted: bool = False
+    chain: list[str] = []
+    trust_problem: str | None = None
+    revocation: str = "unchecked"
     revoked_at: str | None = None
+    revocation_reason: str | None = None
+    coverage: str | None = None
+    covers_whole_file: bool = False
+    modification_level: str | None = None
+    changes_after_signing: bool = False
+    ok: bool = False
+    problems: list[str] = []
+    notes: list[str] = []
     seal_id: uuid.UUID | None = None
     seal_name: str = ""
 
 
 class VerifyReport(BaseModel):
     sha256: str
+    file_type: str
+    readable: bool
+    error: str | None = None
     signed: bool
     ok: bool
+    trusted: bool
     signatures: list[SignatureReport]
-    # when the file is one the platform sealed: which application and when
+    # when the file is one the platform sealed: which sealing made it
     sealing_id: uuid.UUID | None = None
 
 

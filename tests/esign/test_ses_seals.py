@@ -162,3 +162,12 @@ def test_fuzz_parsers_never_crash(data: st.DataObject) -> None:
                 assert exc.params["path"].startswith(("SES_Seal", "SES_Signature"))
             else:
                 assert parsed.der == blob
+
+
+def test_v1_time_info_as_ofdrw_writes_it() -> None:
+    k = kit()
+    sig = ses.sign_digest(make_seal(1), k.signer_key, k.signer.der, b"\x03" * 32, at=AT)
+    assert sig.time == AT
+    tbs = schema.TbsSignV1.load(sig.signed_data)
+    tbs["timeInfo"] = a.BitString.load(a.OctetBitString(b"2026-11-29 12:00:00").dump())
+    assert ses._v1_time(tbs["timeInfo"]) == AT

@@ -88,13 +88,15 @@ def _trust(
     report.chain = [cert.subject]
 
 
-def verify_ofd_file(data: bytes, options: VerifyOptions) -> VerificationReport:
-    """An OFD's signatures as a `VerificationReport`."""
+def verify_ofd_file(
+    data: bytes, options: VerifyOptions, roots: Sequence[bytes] | None = None
+) -> VerificationReport:
+    """An OFD's signatures as a `VerificationReport` (`roots`: DER, instead of options')."""
     try:
         report = ofd_verify.verify_ofd(data, trust_roots=())
     except (OfdMalformed, GmKeyInvalid) as exc:
         return VerificationReport("ofd", readable=False, error=exc.code)
-    roots = _roots(options)
+    roots = _roots(options) if roots is None else roots
     pkg_sigs = report.signatures
     out = VerificationReport("ofd", readable=True)
     for i, sig in enumerate(pkg_sigs):
@@ -135,9 +137,11 @@ def _signed_value(data: bytes, sig: ofd_verify.SignatureReport) -> ses.SesSignat
         return None
 
 
-def verify_ses_file(data: bytes, options: VerifyOptions) -> VerificationReport:
+def verify_ses_file(
+    data: bytes, options: VerifyOptions, roots: Sequence[bytes] | None = None
+) -> VerificationReport:
     """A seal (.esl) or a detached SES_Signature as a `VerificationReport`."""
-    roots = _roots(options)
+    roots = _roots(options) if roots is None else roots
     try:
         sig = ses.parse_signature(data)
     except SesMalformed as sig_error:

@@ -28,6 +28,7 @@ from sealhub.esign.service.ca import (
 from sealhub.esign.service.sealing import (
     list_sealings,
     seal_document,
+    seal_image,
     sealed_file,
     send_willingness_code,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "revoke_certificate",
     "revoke_for_seal",
     "seal_document",
+    "seal_image",
     "sealed_file",
     "send_willingness_code",
     "set_tsa",

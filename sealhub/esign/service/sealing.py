@@ -37,7 +37,6 @@ from sealhub.seals.schemas import SealKind, SealStatus
 from sealhub.storage import service as storage_service
 
 SEALED_PURPOSE = "esign_sealed"
-SEAL_SIZE_MM = 40.0
 
 
 async def send_willingness_code(runtime: Runtime, actor: Actor, *, ip: str | None) -> int:
@@ -106,15 +105,14 @@ async def seal_document(
     placements: list[dict[str, Any]] = []
     for n, p in enumerate(data.placements):
         seal, cert = seals[p.seal_id]
-        stamp = await _stamp(pdf, info, p)
         image = await _image(session, runtime, actor, cert)
+        stamp = await _stamp(pdf, info, p, engine.seal_image(image))
         jobs.append(
             engine.SealJob(
-                key_pem=ca_service.certificate_key(runtime, cert).pkcs8_der(),
+                key_der=ca_service.certificate_key(runtime, cert).pkcs8_der(),
                 cert_pem=cert.cert_pem.encode(),
                 chain_pems=(ca.cert_pem.encode(), ca.root_cert_pem.encode()),
                 image_png=image,
-                size_mm=SEAL_SIZE_MM,
                 stamp=stamp,
                 field_name=f"SealHub-{n + 1}-{cert.serial[:8]}",
             )
@@ -212,8 +210,9 @@ _METHOD_ZH = {
 }
 
 
-async def _stamp(pdf: bytes, info: engine.PdfInfo, p: Any) -> engine.Stamp:
-    side = SEAL_SIZE_MM / 25.4 * 72
+async def _stamp(pdf: bytes, info: engine.PdfInfo, p: Any, image: Any) -> engine.Stamp:
+    """The placement checked against the document (page, box, keyword, page count)."""
+    w, h = image.width_mm / 25.4 * 72, image.height_mm / 25.4 * 72
     if p.mode == PlacementMode.STRADDLE:
         if len(info.pages) < 2:
             raise BadPlacement(reason="pages")
@@ -222,20 +221,12 @@ async def _stamp(pdf: bytes, info: engine.PdfInfo, p: Any) -> engine.Stamp:
         found = await asyncio.to_thread(engine.find_keyword, pdf, p.keyword) if p.keyword else None
         if found is None:
             raise BadPlacement(reason="keyword")
-        page, x, y = found
-        w, h = info.pages[page]
-        # centred on the keyword's start, kept on the page
-        return engine.Stamp(
-            "keyword",
-            page=page,
-            x=min(max(0.0, x - side / 4), w - side),
-            y=min(max(0.0, y - side / 2), h - side),
-            keyword=p.keyword,
-        )
+        page, cx, cy = found
+        return engine.Stamp("keyword", page=page, x=cx - w / 2, y=cy - h / 2, keyword=p.keyword)
     if p.page >= len(info.pages):
         raise BadPlacement(reason="page")
-    w, h = info.pages[p.page]
-    if p.x + side > w + 1 or p.y + side > h + 1:
+    page_w, page_h = info.pages[p.page]
+    if p.x + w > page_w + 1 or p.y + h > page_h + 1:
         raise BadPlacement(reason="box")
     return engine.Stamp("position", page=p.page, x=p.x, y=p.y)
 
@@ -266,3 +257,14 @@ async def sealed_file(
     row = await _readable(session, actor, sealing_id)
     obj, data = await storage_service.get(session, runtime, actor, row.sealed_object_id)
     return obj.filename, data
+
+
+async def seal_image(
+    session: AsyncSession, runtime: Runtime, actor: Actor, seal_id: uuid.UUID
+) -> bytes:
+    """The image of an e-seal's valid certificate (what a sealing will show), for placing it."""
+    seal = await seals_service.get_brief(session, actor, seal_id)  # 404 outside the tenant
+    cert = await CertificateRepository(session, actor).current_for_seal(seal.id)
+    if cert is None:
+        raise NoValidCertificate(seal_name=seal.name)
+    return await _image(session, runtime, actor, cert)

@@ -53,32 +53,40 @@ async def verify_pdf(session: AsyncSession, runtime: Runtime, data: bytes) -> Ve
 
 
 async def _report(session: AsyncSession, raw: dict[str, Any]) -> VerifyReport:
-    sigs = [SignatureReport(**s) for s in raw["signatures"]]
-    known = {
-        c.serial: c
-        for c in await repo_mod.certificates_by_serials(session, [s.serial for s in sigs])
-    }
+    sigs = [SignatureReport.model_validate(s) for s in raw["signatures"]]
+    serials = [s.signer.serial for s in sigs if s.signer is not None]
+    known = {c.serial: c for c in await repo_mod.certificates_by_serials(session, serials)}
     for s in sigs:
-        cert = known.get(s.serial)
+        cert = known.get(s.signer.serial) if s.signer is not None else None
         if cert is None:
             continue
         s.seal_id = cert.seal_id
+        s.seal_name = s.signer.common_name or "" if s.signer else ""
         if cert.status == CertificateStatus.REVOKED and cert.revoked_at is not None:
-            signed_at = datetime.fromisoformat(s.signing_time) if s.signing_time else None
-            # a signature made before the revocation stays good; one made after is not
-            if signed_at is None or signed_at >= cert.revoked_at:
-                s.revoked = True
             s.revoked_at = cert.revoked_at.isoformat()
-    ok = bool(sigs) and all(
-        s.intact and s.valid and not s.changed_after and not s.revoked for s in sigs
-    )
-    token_sealing = await repo_mod.sealing_by_sha256(session, raw["sha256"])
+            s.revocation_reason = cert.revocation_reason
+            signed_at = datetime.fromisoformat(s.signing_time) if s.signing_time else None
+            # a signature claimed before the revocation stays good; one after it is not
+            if signed_at is None or signed_at >= cert.revoked_at:
+                s.revocation = "revoked"
+                s.ok = False
+                s.problems = [*s.problems, "revoked"]
+            else:
+                s.revocation = "good"
+        elif s.revocation == "unchecked":
+            s.revocation = "good"
+    signed = bool(sigs)
+    made = await repo_mod.sealing_by_sha256(session, raw["sha256"])
     return VerifyReport(
         sha256=raw["sha256"],
-        signed=bool(sigs),
-        ok=ok,
+        file_type=raw["file_type"],
+        readable=raw["readable"],
+        error=raw.get("error"),
+        signed=signed,
+        ok=raw["readable"] and signed and all(s.ok for s in sigs),
+        trusted=signed and all(s.trusted for s in sigs),
         signatures=sigs,
-        sealing_id=token_sealing.id if token_sealing else None,
+        sealing_id=made.id if made else None,
     )
 
 

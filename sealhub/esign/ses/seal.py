@@ -422,8 +422,9 @@ def _v1_time(bits: Any) -> datetime | None:
             return _time(loader.load(raw, strict=True))
         except (ValueError, TypeError):
             pass
+    # ofdrw writes the text "yyyy-MM-dd HH:mm:ss" (local time, taken as UTC here)
     text = raw.decode("ascii", "replace").rstrip("Z")
-    for fmt in ("%y%m%d%H%M%S", "%Y%m%d%H%M%S"):
+    for fmt in ("%y%m%d%H%M%S", "%Y%m%d%H%M%S", "%Y-%m-%d %H:%M:%S"):
         try:
             return datetime.strptime(text, fmt).replace(tzinfo=UTC)
         except ValueError:
