@@ -6,11 +6,24 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
+
 from sealhub.esign import service
 from sealhub.esign.handlers import sweep
 from sealhub.platform import clock
 from sealhub.platform.actor import system_in
-from tests.esign.helpers import approved_eseal, approved_request, esign_org, seal_body
+from tests.esign.helpers import (
+    approved_eseal,
+    approved_request,
+    esign_org,
+    seal_body,
+    sqlite_only_unless_marked,
+)
+
+
+@pytest.fixture(autouse=True)
+def _backends(request: pytest.FixtureRequest, db_url: str) -> None:
+    sqlite_only_unless_marked(request, db_url)
 
 
 async def test_reminder_then_expiry(client, app):
