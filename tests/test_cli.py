@@ -84,8 +84,13 @@ def test_demo_seeds_once(data):
     db = sqlite3.connect(data / "sealhub.db")
     states = dict(db.execute("select name, status from stamp_requests").fetchall())
     assert sorted(states.values()) == sorted(
-        ["draft", "in_review", "approved", "rejected", "completed"]
+        ["draft", "in_review", "approved", "rejected", "completed", "in_use"]
     )
+    # the e-seal with its certificate, and one contract sealed with it
+    assert db.execute(
+        "select count(*) from esign_certificates where status = 'valid'"
+    ).fetchone() == (1,)
+    assert db.execute("select count(*) from esign_sealings").fetchone() == (1,)
     assert db.execute("select count(*) from organizations where name = '演示平台'").fetchone() == (
         1,
     )

@@ -4,25 +4,16 @@ Regenerate with `python -m tests.test_events_doc`."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
+from sealhub import contexts
 from sealhub.platform import events
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "events.md"
-# the contexts that declare events (the contexts list replaces this at merge)
-EVENT_MODULES = (
-    "sealhub.identity.events",
-    "sealhub.seals.events",
-    "sealhub.requests.events",
-    "sealhub.notify.events",
-    "sealhub.devices.events",
-)
 
 
 def current() -> str:
-    for name in EVENT_MODULES:
-        importlib.import_module(name)
+    contexts.modules("events")  # every context's events, whatever ran before in this process
     return events.markdown()
 
 

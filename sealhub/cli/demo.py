@@ -10,6 +10,7 @@ import httpx
 from pypdf import PdfWriter
 
 from sealhub.app import create_app
+from sealhub.cli.demo_esign import build_esign
 from sealhub.identity import service as identity
 from sealhub.platform import clock
 from sealhub.platform.runtime import Runtime
@@ -247,4 +248,16 @@ async def _build(http: httpx.AsyncClient) -> None:
     )
     await keeper_api.call(
         "POST", f"/custody/{custody['id']}/return", json={"note": "已归还", "presses": 1}
+    )
+    await build_esign(
+        admin,
+        lambda phone: login(http, phone),
+        password=PASSWORD,
+        unit_id=units["admin_dept"],
+        admin_role_id=roles["admin"],
+        keeper_id=keeper,
+        employee=employee,
+        approver=approver,
+        keeper=keeper_api,
+        contract_pdf=demo_pdf(2),
     )

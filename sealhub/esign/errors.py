@@ -43,6 +43,13 @@ class MaterialNotFound(NotFound):
     en = "Proof material not found"
 
 
+class NoSealImage(NotFound):
+    code = "esign.no_seal_image"
+    status = 404
+    zh = "该印章没有有效的电子印章证书及印模"
+    en = "This seal has no valid e-seal certificate and image"
+
+
 class InvalidApplicationTransition(InvalidTransition):
     code = "esign.invalid_transition"
     status = 409

@@ -173,3 +173,12 @@ def cjk_pdf(pages: int, line: str) -> bytes:
         pdf.showPage()
     pdf.save()
     return buf.getvalue()
+
+
+def sqlite_only_unless_marked(request: Any, db_url: str) -> None:
+    """PDF work does not depend on the database: these tests run on SQLite only, except
+    those marked `all_backends` (the journeys whose queries do)."""
+    import pytest
+
+    if request.node.get_closest_marker("all_backends") is None and not db_url.startswith("sqlite"):
+        pytest.skip("PDF and image checks: SQLite only (the journeys run on every backend)")

@@ -6,11 +6,23 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from cryptography import x509
 
 from sealhub import worker
 from sealhub.platform import clock
-from tests.esign.helpers import approved_eseal, approved_request, esign_org, seal_body
+from tests.esign.helpers import (
+    approved_eseal,
+    approved_request,
+    esign_org,
+    seal_body,
+    sqlite_only_unless_marked,
+)
+
+
+@pytest.fixture(autouse=True)
+def _backends(request: pytest.FixtureRequest, db_url: str) -> None:
+    sqlite_only_unless_marked(request, db_url)
 
 
 async def _seal(org, seal, presses: int = 1) -> tuple[str, bytes]:
@@ -28,6 +40,7 @@ async def _verify(client, pdf: bytes) -> dict:
     return r.json()
 
 
+@pytest.mark.all_backends
 async def test_revoked_certificate_cannot_seal_and_is_listed(client, app):
     org = await esign_org(client, app)
     seal = await approved_eseal(org)

@@ -20,7 +20,13 @@ from tests.esign.helpers import (
     esign_org,
     pdfsig,
     seal_body,
+    sqlite_only_unless_marked,
 )
+
+
+@pytest.fixture(autouse=True)
+def _backends(request: pytest.FixtureRequest, db_url: str) -> None:
+    sqlite_only_unless_marked(request, db_url)
 
 
 async def test_preview_is_a_true_size_red_seal(client, app):
@@ -38,6 +44,7 @@ async def test_preview_is_a_true_size_red_seal(client, app):
     await org.employee.call("POST", "/api/v1/esign/preview", json=DESIGN, expect=403)
 
 
+@pytest.mark.all_backends
 async def test_apply_review_seal_download_verify(client, app, tmp_path):
     org = await esign_org(client, app)
     application = await apply_eseal(org)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.esign.errors import (
     BadPlacement,
+    NoSealImage,
     NotAPdf,
     NotElectronic,
     NoValidCertificate,
@@ -265,6 +266,6 @@ async def seal_image(
     """The image of an e-seal's valid certificate (what a sealing will show), for placing it."""
     seal = await seals_service.get_brief(session, actor, seal_id)  # 404 outside the tenant
     cert = await CertificateRepository(session, actor).current_for_seal(seal.id)
-    if cert is None:
-        raise NoValidCertificate(seal_name=seal.name)
+    if cert is None or cert.image_object_id is None:
+        raise NoSealImage()
     return await _image(session, runtime, actor, cert)
