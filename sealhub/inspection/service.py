@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.inspection import pipeline
 from sealhub.inspection.compare import THRESHOLDS, Char, Precision, Verdict
+from sealhub.inspection.errors import InspectionNotFound, NotInspectedYet
 from sealhub.inspection.events import PhotoInspected
 from sealhub.inspection.imprint import Imprint, reference_imprint
 from sealhub.inspection.models import InspectionResult, InspectionSetting
@@ -249,11 +250,11 @@ async def result(
 async def _row(
     session: AsyncSession, actor: Actor, request_id: uuid.UUID, photo_id: uuid.UUID
 ) -> InspectionResult:
-    await requests_service.get_request(session, actor, request_id)
+    detail = await requests_service.get_request(session, actor, request_id)
     row = await ResultRepository(session, actor).of_photo(photo_id)
     if row is None or row.request_id != request_id:
-        from sealhub.inspection.errors import InspectionNotFound
-
+        if any(p.id == photo_id for p in detail.photos):
+            raise NotInspectedYet()
         raise InspectionNotFound()
     return row
 
@@ -269,12 +270,10 @@ async def image(
 ) -> bytes:
     """The straightened photo (side="photo") or the original page (side="original") with
     the differences highlighted, as PNG."""
-    from sealhub.inspection.errors import InspectionNotFound
-
     row = await _row(session, actor, request_id, photo_id)
     object_id = row.highlight_object_id if side == "photo" else row.original_object_id
-    if object_id is None:
-        raise InspectionNotFound()
+    if object_id is None:  # waiting, or nothing to show (no page matched, unreadable)
+        raise NotInspectedYet() if row.status == "pending" else InspectionNotFound()
     _, data = await storage_service.get(session, runtime, system_in(actor.org_id), object_id)
     return data
 
