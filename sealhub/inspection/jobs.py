@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from sealhub.inspection import service
@@ -13,9 +14,12 @@ from sealhub.platform.runtime import Runtime
 async def inspect_photo(
     runtime: Runtime, org_id: str, request_id: str, photo_id: str
 ) -> dict[str, str]:
-    """Inspect one photo in its own transaction (idempotent: a rerun replaces the result)."""
+    """Inspect one photo (idempotent: a rerun replaces the result). Two short transactions
+    around the OCR, so no database lock is held while the CPU works."""
+    ids = uuid.UUID(org_id), uuid.UUID(request_id), uuid.UUID(photo_id)
     async with runtime.transaction() as session:
-        out = await service.inspect_photo(
-            session, runtime, uuid.UUID(org_id), uuid.UUID(request_id), uuid.UUID(photo_id)
-        )
+        inputs = await service.inspection_inputs(session, runtime, *ids)
+    outcome = await asyncio.to_thread(service.run_inspection, inputs)
+    async with runtime.transaction() as session:
+        out = await service.store_inspection(session, runtime, inputs, outcome)
     return {"result_id": str(out.id), "verdict": str(out.verdict)}
