@@ -3,9 +3,8 @@ pipeline, and OCR pinned to one thread."""
 
 from __future__ import annotations
 
-import os
 import random
-import threading
+import resource
 
 import pytest
 from hypothesis import given, settings
@@ -116,38 +115,29 @@ def engine():
     return RapidOcrEngine()
 
 
-def _threads() -> set[int]:
-    return {int(t) for t in os.listdir("/proc/self/task")}
+def _cpu(who: int) -> float:
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
 
 
 def test_ocr_runs_on_one_thread(engine):
-    """Pinned: ONNX Runtime starts no pool of its own (its default, one spinning thread per
-    core, oversubscribes a shared 2-core machine by up to 30x)."""
-    _contract, pdf = contracts.contract_pdf(21)
+    """Pinned: the OCR's work is done by the calling thread, none by a pool (ONNX Runtime's
+    default, one spinning thread per core, oversubscribes a shared 2-core machine by up to
+    30x). The process's CPU time, which counts every thread, even ended ones, minus the
+    calling thread's must stay near zero."""
+    _, pdf = contracts.contract_pdf(21)
     page = read_pdf(pdf, engine)[0].image
-    engine.read(page[:400])  # load the models first: loading may start helper threads
+    engine.read(page[:400])  # load the models first
     assert engine.session_threads() and all(pair == (1, 1) for pair in engine.session_threads()), (
         engine.session_threads()
     )
-    before = _threads()
-    seen: set[int] = set()
-    stop = threading.Event()
-
-    def watch() -> None:
-        while not stop.is_set():
-            seen.update(_threads())
-            stop.wait(0.005)
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
-        lines = engine.read(page)
-    finally:
-        stop.set()
-        watcher.join()
+    process, mine = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_THREAD)
+    lines = engine.read(page)
+    spent_mine = _cpu(resource.RUSAGE_THREAD) - mine
+    spent_others = _cpu(resource.RUSAGE_SELF) - process - spent_mine
     assert lines, "the page was read"
-    new = seen - before - {watcher.native_id}
-    assert new == set(), f"OCR started {len(new)} extra threads"
+    assert spent_mine > 0.2, spent_mine
+    assert spent_others < 0.1 * spent_mine, (spent_others, spent_mine)
 
 
 def test_generated_swapped_and_blank_pages(engine):
