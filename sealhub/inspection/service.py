@@ -414,3 +414,26 @@ async def waiting(session: AsyncSession, limit: int = 20) -> list[dict[str, str]
         {"org_id": str(o), "request_id": str(r), "photo_id": str(p)}
         for o, r, p in await pending_everywhere(session, limit)
     ]
+
+
+async def mark_failed(
+    session: AsyncSession, org_id: uuid.UUID, request_id: uuid.UUID, photo_id: uuid.UUID, why: str
+) -> None:
+    """A photo the pipeline could not process: stop the sweep from retrying it forever."""
+    actor = system_in(org_id)
+    row = await ResultRepository(session, actor).of_photo(photo_id)
+    if row is None:
+        row = InspectionResult(org_id=org_id, request_id=request_id, photo_id=photo_id)
+        session.add(row)
+    row.status = "failed"
+    row.details = {"error": why[:500]}
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "inspection.fail",
+        "photo",
+        photo_id,
+        summary=audit.Summary("盖章照片检查失败", "Inspection of a stamped-page photo failed"),
+        after={"error": why[:200]},
+    )
