@@ -16,6 +16,7 @@ EVENT_MODULES = (
     "sealhub.seals.events",
     "sealhub.requests.events",
     "sealhub.notify.events",
+    "sealhub.inspection.events",
 )
 
 
