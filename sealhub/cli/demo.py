@@ -12,6 +12,9 @@ from pypdf import PdfWriter
 from sealhub.app import create_app
 from sealhub.cli.demo_esign import build_esign
 from sealhub.identity import service as identity
+from sealhub.inspection.samples.contracts import Contract
+from sealhub.inspection.samples.demo import contract as demo_contract
+from sealhub.inspection.samples.demo import stamped_photos
 from sealhub.platform import clock
 from sealhub.platform.runtime import Runtime
 from sealhub.platform.settings import get_settings
@@ -199,9 +202,12 @@ async def _build(http: httpx.AsyncClient) -> None:
     keeper_api = await login(http, "13800000003")
     now = clock.now()
 
+    papers: dict[str, Contract] = {}
+
     async def apply(name: str, seal_code: str, submit: bool, presses: int = 2) -> str:
+        paper, pdf = demo_contract(len(papers) + 1)  # a real contract, for inspection to read
         doc = await employee.call(
-            "POST", "/documents", files={"file": (f"{name}.pdf", demo_pdf(), "application/pdf")}
+            "POST", "/documents", files={"file": (f"{name}.pdf", pdf, "application/pdf")}
         )
         created = await employee.call(
             "POST",
@@ -217,6 +223,7 @@ async def _build(http: httpx.AsyncClient) -> None:
                 "submit": submit,
             },
         )
+        papers[str(created["id"])] = paper
         return str(created["id"])
 
     await apply("采购合同（草稿）", "YZ-002", submit=False)
@@ -241,11 +248,12 @@ async def _build(http: httpx.AsyncClient) -> None:
             "carried_out": False,
         },
     )
-    await employee.call(
-        "POST",
-        f"/requests/{done}/photos",
-        files={"file": ("stamped.pdf", demo_pdf(1), "application/pdf")},
-    )
+    # photos of the three stamped pages, the first with its amount changed: inspection
+    # (a background job) finds that page "differs" and raises an alert
+    for filename, photo in stamped_photos(papers[done]):
+        await employee.call(
+            "POST", f"/requests/{done}/photos", files={"file": (filename, photo, "image/jpeg")}
+        )
     await keeper_api.call(
         "POST", f"/custody/{custody['id']}/return", json={"note": "已归还", "presses": 1}
     )

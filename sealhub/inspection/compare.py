@@ -147,11 +147,34 @@ def similarity(a: str, b: str) -> float:
 CLUSTER_GAP = 3
 
 
-def compare(original: Sequence[Char], photo: Sequence[Char], t: Thresholds) -> Comparison:
-    """Align the photo's characters with the original's and list the differences."""
+def _inside(c: Char, boxes: Sequence[Box]) -> bool:
+    x, y = (c.box[0] + c.box[2]) / 2, (c.box[1] + c.box[3]) / 2
+    return any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+
+def compare(
+    original: Sequence[Char],
+    photo: Sequence[Char],
+    t: Thresholds,
+    *,
+    ignore: Sequence[Box] = (),
+) -> Comparison:
+    """Align the photo's characters with the original's and list the differences.
+
+    Differences whose characters all lie in `ignore` (the imprints: OCR reads the seal's
+    own ring text, and the seal hides what is under it) are left out."""
     a, b = text_of(original), text_of(photo)
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
+    ops = [
+        op
+        for op in sm.get_opcodes()
+        if op[0] != "equal"
+        and not (
+            ignore
+            and all(_inside(c, ignore) for c in photo[op[3] : op[4]])
+            and all(_inside(c, ignore) for c in original[op[1] : op[2]])
+        )
+    ]
     # clusters of nearby differences, each with its total size
     clusters: list[list[tuple[str, int, int, int, int]]] = []
     for op in ops:
@@ -205,7 +228,11 @@ class PageMatch:
 
 
 def best_page(
-    candidates: Sequence[Sequence[Char]], photo: Sequence[Char], t: Thresholds
+    candidates: Sequence[Sequence[Char]],
+    photo: Sequence[Char],
+    t: Thresholds,
+    *,
+    ignore: Sequence[Box] = (),
 ) -> PageMatch | None:
     """The candidate page the photo shows (highest similarity)."""
     b = text_of(photo)
@@ -218,7 +245,7 @@ def best_page(
     if not scored:
         return None
     _, i = max(scored)
-    return PageMatch(i, compare(candidates[i], photo, t))
+    return PageMatch(i, compare(candidates[i], photo, t, ignore=ignore))
 
 
 def decide(

@@ -81,7 +81,11 @@ def inspect_image(
             problems.append("low_confidence")
     if not problems and not sheet.found_edges and len(chars) < t.blank_chars:
         problems.append("not_a_document")  # no sheet and no text: not a page at all
-    match = None if problems or len(chars) < t.blank_chars else best_page(pages, chars, t)
+    # the imprints, a little larger: the seal's ring text is read by OCR, the page under it hidden
+    seals = [(i.box[0] - 0.02, i.box[1] - 0.02, i.box[2] + 0.02, i.box[3] + 0.02) for i in found]
+    match = (
+        None if problems or len(chars) < t.blank_chars else best_page(pages, chars, t, ignore=seals)
+    )
     in_area = sum(1 for i in found if imprints.in_area(i, seal_area))
     verdict = decide(
         problems=problems,

@@ -7,12 +7,14 @@ import asyncio
 import time
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.inspection import pipeline
-from sealhub.inspection.compare import THRESHOLDS, Char, Precision, Verdict
+from sealhub.inspection.compare import THRESHOLDS, Precision, Verdict
+from sealhub.inspection.errors import InspectionNotFound, NotInspectedYet
 from sealhub.inspection.events import PhotoInspected
 from sealhub.inspection.imprint import Imprint, reference_imprint
 from sealhub.inspection.models import InspectionResult, InspectionSetting
@@ -84,83 +86,132 @@ async def precision_of(session: AsyncSession, org_id: uuid.UUID) -> Precision:
     return Precision(row.precision) if row is not None else Precision.STRICT
 
 
-async def inspect_photo(
+@dataclass
+class Inputs:
+    """What one inspection needs, read in a short transaction (OCR runs outside any)."""
+
+    org_id: uuid.UUID
+    request_id: uuid.UUID
+    photo_id: uuid.UUID
+    number: str
+    name: str
+    filename: str
+    photo: bytes
+    precision: Precision
+    candidates: list[tuple[uuid.UUID, OriginalPage]]
+    reference: Imprint | None
+
+
+async def inspection_inputs(
     session: AsyncSession,
     runtime: StorageRuntime,
     org_id: uuid.UUID,
     request_id: uuid.UUID,
     photo_id: uuid.UUID,
-    *,
-    engine: OcrEngine | None = None,
-) -> ResultOut:
-    """Compare one photo of stamped pages with its application's documents and store the
-    verdict (again, if it was inspected before); anomalies raise alerts."""
+) -> Inputs:
+    """Read the photo, the application's pages (text layer or OCR) and the seal's image."""
     actor = system_in(org_id)
     detail = await requests_service.get_request(session, actor, request_id)
     photo, data = await requests_service.photo_content(
         session, runtime, actor, request_id, photo_id
     )
-    precision = await precision_of(session, org_id)
     candidates: list[tuple[uuid.UUID, OriginalPage]] = []
     for doc in detail.documents:
         _, content = await requests_service.document_content(session, runtime, actor, doc.id)
         for page in await _originals(content, doc.sha256, doc.content_type):
             candidates.append((doc.id, page))
-    reference = await _reference(session, runtime, actor, [i.seal_id for i in detail.items])
-    chars: list[list[Char]] = [p.chars for _, p in candidates]
+    return Inputs(
+        org_id=org_id,
+        request_id=request_id,
+        photo_id=photo_id,
+        number=detail.number,
+        name=detail.name,
+        filename=photo.filename,
+        photo=data,
+        precision=await precision_of(session, org_id),
+        candidates=candidates,
+        reference=await _reference(session, runtime, actor, [i.seal_id for i in detail.items]),
+    )
+
+
+@dataclass
+class Outcome:
+    reading: pipeline.PhotoReading
+    seconds: float
+    engine: str
+    photo_png: bytes | None
+    original_png: bytes | None
+
+
+def run_inspection(inputs: Inputs, engine: OcrEngine | None = None) -> Outcome:
+    """The CPU part (OCR, alignment, imprint, highlight images): no database, one thread."""
+    engine = engine or default_engine()
     started = time.perf_counter()
-    reading = await asyncio.to_thread(
-        pipeline.inspect,
-        data,
-        chars,
-        engine or default_engine(),
-        THRESHOLDS[precision],
-        reference=reference,
+    reading = pipeline.inspect(
+        inputs.photo,
+        [p.chars for _, p in inputs.candidates],
+        engine,
+        THRESHOLDS[inputs.precision],
+        reference=inputs.reference,
     )
     seconds = round(time.perf_counter() - started, 3)
-    repo = ResultRepository(session, actor)
-    row = await repo.of_photo(photo_id)
-    if row is None:
-        row = InspectionResult(org_id=org_id, request_id=request_id, photo_id=photo_id)
-        session.add(row)
-    before = None if row.verdict is None else {"verdict": row.verdict}
-    matched = None if reading.page_index is None else candidates[reading.page_index]
-    row.status = "done"
-    row.verdict = reading.verdict
-    row.document_id = None if matched is None else matched[0]
-    row.page = None if matched is None else matched[1].number
-    row.similarity = None if reading.comparison is None else reading.comparison.similarity
-    row.precision = precision
-    row.engine = (engine or default_engine()).name
-    row.details = pipeline.summary(reading)
-    row.seconds = seconds
-    row.inspected_at = clock.now()
-    if reading.sheet is not None:
-        png = await asyncio.to_thread(pipeline.highlight, reading.sheet, reading.comparison)
+    photo_png = (
+        None if reading.sheet is None else pipeline.highlight(reading.sheet, reading.comparison)
+    )
+    original_png = None
+    if reading.page_index is not None:
+        page = inputs.candidates[reading.page_index][1]
+        original_png = pipeline.highlight(page.image, reading.comparison, side="original")
+    return Outcome(reading, seconds, engine.name, photo_png, original_png)
+
+
+async def store_inspection(
+    session: AsyncSession, runtime: StorageRuntime, inputs: Inputs, outcome: Outcome
+) -> ResultOut:
+    """Store the verdict with the application (replacing an earlier one) and raise an alert
+    for an anomaly."""
+    actor = system_in(inputs.org_id)
+    reading = outcome.reading
+    # the images first: storing sniffs them in a child process, before this transaction
+    # takes any write lock (SQLite holds one writer at a time)
+    highlight_id = original_id = None
+    for png, name in ((outcome.photo_png, "highlight"), (outcome.original_png, "original")):
+        if png is None:
+            continue
         obj = await storage_service.put(
             session,
             runtime,
             actor,
             png,
-            filename=f"highlight-{photo_id}.png",
+            filename=f"{name}-{inputs.photo_id}.png",
             purpose=HIGHLIGHT_PURPOSE,
             allowed_kinds=IMAGE_KINDS,
         )
-        row.highlight_object_id = obj.id
-    if matched is not None:
-        page_png = await asyncio.to_thread(
-            pipeline.highlight, matched[1].image, reading.comparison, side="original"
+        if name == "highlight":
+            highlight_id = obj.id
+        else:
+            original_id = obj.id
+    repo = ResultRepository(session, actor)
+    row = await repo.of_photo(inputs.photo_id)
+    if row is None:
+        row = InspectionResult(
+            org_id=inputs.org_id, request_id=inputs.request_id, photo_id=inputs.photo_id
         )
-        obj = await storage_service.put(
-            session,
-            runtime,
-            actor,
-            page_png,
-            filename=f"original-{photo_id}.png",
-            purpose=HIGHLIGHT_PURPOSE,
-            allowed_kinds=IMAGE_KINDS,
-        )
-        row.original_object_id = obj.id
+        session.add(row)
+    before = None if row.verdict is None else {"verdict": row.verdict}
+    matched = None if reading.page_index is None else inputs.candidates[reading.page_index]
+    row.status = "done"
+    row.verdict = reading.verdict
+    row.document_id = None if matched is None else matched[0]
+    row.page = None if matched is None else matched[1].number
+    row.similarity = None if reading.comparison is None else reading.comparison.similarity
+    row.precision = inputs.precision
+    row.engine = outcome.engine
+    row.details = pipeline.summary(reading)
+    row.seconds = outcome.seconds
+    row.inspected_at = clock.now()
+    row.highlight_object_id = highlight_id
+    row.original_object_id = original_id
     await session.flush()
     zh, en = _VERDICT_WORDS[reading.verdict]
     where = "" if row.page is None else f"（第 {row.page} 页）"
@@ -170,18 +221,18 @@ async def inspect_photo(
         actor,
         "inspection.inspect",
         "photo",
-        photo_id,
+        inputs.photo_id,
         summary=audit.Summary(
-            f"检查“{detail.name}”（{detail.number}）的盖章照片“{photo.filename}”：{zh}{where}",
-            f"Inspected photo “{photo.filename}” of “{detail.name}” ({detail.number}): "
+            f"检查“{inputs.name}”（{inputs.number}）的盖章照片“{inputs.filename}”：{zh}{where}",
+            f"Inspected photo “{inputs.filename}” of “{inputs.name}” ({inputs.number}): "
             f"it {en}{where_en}",
         ),
         before=before,
         after={"verdict": row.verdict, "page": row.page, "similarity": row.similarity},
         event=PhotoInspected(
-            org_id=org_id,
-            request_id=request_id,
-            photo_id=photo_id,
+            org_id=inputs.org_id,
+            request_id=inputs.request_id,
+            photo_id=inputs.photo_id,
             result_id=row.id,
             verdict=str(row.verdict),
             document_id=row.document_id,
@@ -192,19 +243,19 @@ async def inspect_photo(
         changes = [f"{d['original']}→{d['photo']}" for d in row.details.get("differences", [])[:10]]
         await alerts.raise_alert(
             session,
-            org_id=org_id,
+            org_id=inputs.org_id,
             kind="inspection.page_differs"
             if reading.verdict == Verdict.DIFFERS
             else "inspection.page_anomaly",
             subject_type="photo",
-            subject_id=photo_id,
+            subject_id=inputs.photo_id,
             details={
                 "verdict": str(reading.verdict),
                 "page": row.page,
                 "changes": changes,
-                "request_number": detail.number,
+                "request_number": inputs.number,
             },
-            request_id=request_id,
+            request_id=inputs.request_id,
         )
     return ResultOut.model_validate(row)
 
@@ -227,8 +278,20 @@ async def _reference(
 async def photos_to_inspect(
     session: AsyncSession, actor: Actor, request_id: uuid.UUID
 ) -> list[uuid.UUID]:
-    """The application's photos (for a re-inspection the caller enqueues)."""
+    """Ask for the application's photos to be inspected again (the caller enqueues them)."""
     detail = await requests_service.get_request(session, actor, request_id)
+    await audit.record(
+        session,
+        actor,
+        "inspection.rerun",
+        "request",
+        request_id,
+        summary=audit.Summary(
+            f"重新检查“{detail.name}”（{detail.number}）的 {len(detail.photos)} 张盖章照片",
+            f"Asked to inspect the {len(detail.photos)} photos of “{detail.name}” "
+            f"({detail.number}) again",
+        ),
+    )
     return [p.id for p in detail.photos]
 
 
@@ -249,11 +312,11 @@ async def result(
 async def _row(
     session: AsyncSession, actor: Actor, request_id: uuid.UUID, photo_id: uuid.UUID
 ) -> InspectionResult:
-    await requests_service.get_request(session, actor, request_id)
+    detail = await requests_service.get_request(session, actor, request_id)
     row = await ResultRepository(session, actor).of_photo(photo_id)
     if row is None or row.request_id != request_id:
-        from sealhub.inspection.errors import InspectionNotFound
-
+        if any(p.id == photo_id for p in detail.photos):
+            raise NotInspectedYet()
         raise InspectionNotFound()
     return row
 
@@ -269,12 +332,10 @@ async def image(
 ) -> bytes:
     """The straightened photo (side="photo") or the original page (side="original") with
     the differences highlighted, as PNG."""
-    from sealhub.inspection.errors import InspectionNotFound
-
     row = await _row(session, actor, request_id, photo_id)
     object_id = row.highlight_object_id if side == "photo" else row.original_object_id
-    if object_id is None:
-        raise InspectionNotFound()
+    if object_id is None:  # waiting, or nothing to show (no page matched, unreadable)
+        raise NotInspectedYet() if row.status == "pending" else InspectionNotFound()
     _, data = await storage_service.get(session, runtime, system_in(actor.org_id), object_id)
     return data
 
@@ -353,3 +414,26 @@ async def waiting(session: AsyncSession, limit: int = 20) -> list[dict[str, str]
         {"org_id": str(o), "request_id": str(r), "photo_id": str(p)}
         for o, r, p in await pending_everywhere(session, limit)
     ]
+
+
+async def mark_failed(
+    session: AsyncSession, org_id: uuid.UUID, request_id: uuid.UUID, photo_id: uuid.UUID, why: str
+) -> None:
+    """A photo the pipeline could not process: stop the sweep from retrying it forever."""
+    actor = system_in(org_id)
+    row = await ResultRepository(session, actor).of_photo(photo_id)
+    if row is None:
+        row = InspectionResult(org_id=org_id, request_id=request_id, photo_id=photo_id)
+        session.add(row)
+    row.status = "failed"
+    row.details = {"error": why[:500]}
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "inspection.fail",
+        "photo",
+        photo_id,
+        summary=audit.Summary("盖章照片检查失败", "Inspection of a stamped-page photo failed"),
+        after={"error": why[:200]},
+    )
