@@ -170,5 +170,5 @@ export function photosOf(e: DeviceEvent): string[] {
   return [...list, ...one].map((p) => (typeof p === 'string' ? p : String((p as { sha256?: string }).sha256 ?? ''))).filter(Boolean)
 }
 
-/** Where the console fetches a device medium (photo or video) by its SHA-256. */
-export const mediaUrl = (deviceId: ID, sha256: string) => `/api/v1/devices/${deviceId}/media/${sha256}`
+/** Where the console fetches a photo a device uploaded (stamped page, unlock), by its SHA-256. */
+export const mediaUrl = (deviceId: ID, sha256: string) => `/api/v1/devices/${deviceId}/photo?sha256=${sha256}`
