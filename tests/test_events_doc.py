@@ -11,7 +11,12 @@ from sealhub.platform import events
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "events.md"
 # the contexts that declare events (the contexts list replaces this at merge)
-EVENT_MODULES = ("sealhub.identity.events", "sealhub.seals.events", "sealhub.requests.events")
+EVENT_MODULES = (
+    "sealhub.identity.events",
+    "sealhub.seals.events",
+    "sealhub.requests.events",
+    "sealhub.devices.events",
+)
 
 
 def current() -> str:
