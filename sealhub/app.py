@@ -41,6 +41,7 @@ API_MODULES = (
     "audit",
     "dashboard",
     "stream",
+    "alerts",
     "devices",
 )
 

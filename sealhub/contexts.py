@@ -22,7 +22,15 @@ import importlib.util
 from collections.abc import Iterable
 from types import ModuleType
 
-CONTEXTS: tuple[str, ...] = ("identity", "seals", "requests", "storage", "analytics", "devices")
+CONTEXTS: tuple[str, ...] = (
+    "identity",
+    "seals",
+    "requests",
+    "storage",
+    "analytics",
+    "notify",
+    "devices",
+)
 
 # platform modules that hold tables or jobs of their own
 PLATFORM_MODELS: tuple[str, ...] = (

@@ -15,6 +15,7 @@ EVENT_MODULES = (
     "sealhub.identity.events",
     "sealhub.seals.events",
     "sealhub.requests.events",
+    "sealhub.notify.events",
     "sealhub.devices.events",
 )
 

@@ -55,6 +55,7 @@ NOUNS = {
     "custody": "custody",
     "photo": "photo",
     "target": "seal",  # the audit filter takes any object's id
+    "subject": "seal",  # so does the alerts' (an alert is about a device, a seal, a page...)
 }
 
 

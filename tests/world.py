@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from sealhub.platform import clock
 from tests.builders import Api, add_member, create_unit
+from tests.notify.support import TAMPER, raise_one
 from tests.storage.samples import image, reportlab_pdf
 
 
@@ -135,6 +136,10 @@ async def build_world(app: FastAPI, admin: Api) -> World:
         json={"slot": 3, "user_id": keeper.user_id},
     )
     member_id = employee.member_id
+    # no route raises alerts: contexts do, in their own transactions (here as a device would)
+    alert = await raise_one(
+        app, admin.org_id, seal["id"], kind=TAMPER, request_id=req["id"], subject_type="seal"
+    )
     w.ids = {
         "invitation_id": invitation["id"],
         "unit_id": unit["id"],
@@ -147,6 +152,7 @@ async def build_world(app: FastAPI, admin: Api) -> World:
         "request_id": req["id"],
         "custody_id": custody["id"],
         "photo_id": photo["id"],
+        "alert_id": str(alert.id),
         "device_id": device["id"],
         "command_id": command["id"],
         "fingerprint_id": finger["id"],
@@ -159,6 +165,7 @@ async def build_world(app: FastAPI, admin: Api) -> World:
         f"/api/v1/seals/{seal['id']}",
         f"/api/v1/flows/{flow['id']}",
         f"/api/v1/requests/{req['id']}",
+        f"/api/v1/alerts/{alert.id}",
         f"/api/v1/devices/{device['id']}",
     ]
     later = (now + timedelta(days=1)).isoformat()
@@ -200,6 +207,7 @@ async def build_world(app: FastAPI, admin: Api) -> World:
             "valid_from": now.isoformat(),
             "valid_until": later,
         },
+        ("POST", "/api/v1/alerts/{alert_id}/resolve"): {"comment": "x"},
     }
     return w
 

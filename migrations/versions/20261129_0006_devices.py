@@ -1,7 +1,7 @@
 """devices: the smart-seal fleet, commands, journal events, telemetry, media, fingerprints
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-29 22:05:23.436369
 """
 
@@ -14,7 +14,7 @@ import sealhub.platform.db.base
 
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

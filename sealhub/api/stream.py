@@ -90,6 +90,7 @@ RULES: tuple[tuple[str, str | None, Check], ...] = (
     ("member.join_requested", None, _holding("member.manage")),
     ("device.", "device_id", _device_readable),
     ("command.", "device_id", _device_readable),
+    ("alert.", "alert_id", _holding("alert.read")),
 )
 
 

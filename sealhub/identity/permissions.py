@@ -28,6 +28,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "device": ("智能印章设备", "Smart-seal devices"),
     "audit": ("审计", "Audit"),
     "integration": ("集成", "Integrations"),
+    "alert": ("告警", "Alerts"),
 }
 
 CATALOGUE: tuple[Permission, ...] = (
@@ -49,6 +50,8 @@ CATALOGUE: tuple[Permission, ...] = (
     Permission("device.control", "device", "控制设备", "Control devices"),
     Permission("audit.read", "audit", "查看审计日志", "Read the audit trail"),
     Permission("integration.manage", "integration", "管理 API 密钥与集成", "Manage API keys"),
+    Permission("alert.read", "alert", "查看告警", "View alerts"),
+    Permission("alert.manage", "alert", "处理告警（确认、解决）", "Handle alerts"),
 )
 
 ALL: frozenset[str] = frozenset(p.key for p in CATALOGUE)
@@ -106,6 +109,8 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "request.read",
                 "flow.read",
                 "device.read",
+                "alert.read",
+                "alert.manage",
             }
         ),
         DataScope.ORG,
@@ -124,6 +129,8 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
                 "device.read",
                 "device.control",
                 "integration.manage",
+                "alert.read",
+                "alert.manage",
             }
         ),
         DataScope.ORG,
