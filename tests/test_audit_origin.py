@@ -43,6 +43,7 @@ NO_ENTRY = {
     ("POST", "/api/v1/auth/sms-codes"): "sends a code; writes no data (rate-limited instead)",
     ("POST", "/api/v1/auth/logout"): "ends only the caller's own session",
     ("POST", "/api/v1/flows/preview"): "computes the approval route of a draft; stores nothing",
+    ("PUT", "/api/v1/device-media/{token}"): "a device's upload, audited as the system for it",
     # a failed sign-in writes nothing by design (see tests/identity/test_signin.py); a
     # successful one is `auth.login`, checked below like any other write
 }
@@ -270,6 +271,7 @@ async def _exercise_devices(admin: Api, world) -> None:
     await admin.post(f"{path}/commands/{cmd['id']}/retry", expect=200)
     fp = await admin.post(f"{path}/fingerprints", json={"slot": 1, "user_id": admin.user_id})
     await admin.delete(f"{path}/fingerprints/{fp['id']}", expect=200)
+    await admin.post(f"{path}/offline-codes", json={"user_id": admin.user_id})
     await admin.post(f"{path}/transfer", json={"unit_id": world.ids["unit_id"]}, expect=200)
     await admin.post(f"{path}/suspend", json={"reason": "x"}, expect=200)
     await admin.post(f"{path}/resume", json={"reason": "x"}, expect=200)

@@ -307,7 +307,7 @@ async def photo(
     session: Db,
     runtime: RuntimeDep,
     actor: Reader,
-    sha256: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$")],
+    sha256: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None,
 ) -> Response:
     """A photo the device uploaded (stamped page, unlock), by its SHA-256."""
     content_type, data = await devices_service.photo(session, runtime, actor, device_id, sha256)

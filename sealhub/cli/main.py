@@ -127,5 +127,16 @@ async def _run_worker() -> None:
         await runtime.close()
 
 
+# smart-seal simulator (sealhub/cli/simulate.py)
+from sealhub.cli.simulate import simulate as _simulate  # noqa: E402
+
+app.command("simulate")(_simulate)
+
+# smart-seal device tools (sealhub/cli/devices.py)
+from sealhub.cli.devices import app as _devices_app  # noqa: E402
+
+app.add_typer(_devices_app, name="devices")
+
+
 if __name__ == "__main__":
     app()

@@ -29,7 +29,7 @@ class FingerprintNotFound(NotFound):
 
 
 class MediaNotFound(NotFound):
-    code = "device.media_not_found"
+    code = "device.no_such_photo"
     status = 404
     zh = "该设备没有这张照片"
     en = "No such photo from this device"
@@ -117,7 +117,7 @@ class BadCommand(AppError):
     en = "Invalid command: {reason}"
     reasons: ClassVar[dict[str, tuple[str, str]]] = {
         "kind": ("不支持的指令类型 {kind}", "unknown command kind {kind}"),
-        "params": ("参数不符合协议：{detail}", "parameters do not fit the protocol: {detail}"),
+        "params": ("参数不符合协议：{problem}", "parameters do not fit the protocol: {problem}"),
         "slot": ("指纹槽位应为 0–99", "fingerprint slots are 0-99"),
         "slot_taken": ("槽位 {slot} 已被占用", "slot {slot} is taken"),
         "not_member": ("指纹须绑定本组织的成员", "a fingerprint belongs to a member"),
@@ -129,6 +129,13 @@ class UnitNotFound(AppError):
     status = 422
     zh = "所属部门不存在"
     en = "The owning organisation unit does not exist"
+
+
+class NotMember(AppError):
+    code = "device.not_member"
+    status = 422
+    zh = "只能为本组织的在职成员签发开锁码"
+    en = "Unlock codes are issued for active members of the organisation only"
 
 
 class UploadRefused(AppError):

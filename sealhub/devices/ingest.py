@@ -489,7 +489,7 @@ class Ingest:
                     method="PUT",
                     headers={"Content-Type": body.content_type},
                     expires=int(expires.timestamp() * 1000),
-                    reason=None,
+                    reason=_GRANTED,
                 )
                 b.replies.append((dev.serial, "upload_grant", grant))
             elif isinstance(body, m.Record):
@@ -533,6 +533,10 @@ class Ingest:
             await channel.alarm(
                 session, dev, code=data.code, seq=rec.n, at=_at(rec.at), detail=data.detail
             )
+
+
+# the protocol's "why no URL" field, empty on a grant (a name: `reason=` takes error codes)
+_GRANTED: str | None = None
 
 
 def _serial_of(topic: str) -> str:

@@ -112,11 +112,12 @@ class TestDevice:
     def _on_message(self, client: Any, u: Any, msg: Any) -> None:
         self.loop.call_soon_threadsafe(self.inbox.put_nowait, (msg.topic, bytes(msg.payload)))
 
-    async def connect(self, *, hello: bool = True, wait_s: float = 10) -> None:
+    async def connect(self, *, hello: bool = True, serve: bool = True, wait_s: float = 10) -> None:
+        """Connect; `serve=False` leaves downlinks in `inbox` untouched (raw tests)."""
         self.client.connect(self.host, self.port, keepalive=30)
         self.client.loop_start()
         await asyncio.wait_for(self.connected.wait(), wait_s)
-        if self._task is None:
+        if self._task is None and serve:
             self._task = asyncio.create_task(self._serve())
         if hello:
             await self.hello()

@@ -23,7 +23,8 @@ def record_hash(record: m.Record) -> str:
 
 @dataclass
 class Journal:
-    """A device's journal: `kept` holds every record not yet acknowledged, in order.
+    """A device's journal: `kept` holds, in order, every record from the first one not yet
+    acknowledged (acknowledged ones after it are in `acked` and are not resent).
 
     `keep_acked=True` is the no-upload edition: nothing is ever dropped, so the whole journal
     can be exported as a bundle.
@@ -47,10 +48,15 @@ class Journal:
         """Mark records stored by the platform; returns how many were newly acknowledged."""
         known = {r.n for r in self.kept}
         new = (set(ns) & known) - self.acked
-        if self.keep_acked:
-            self.acked |= new
-        else:
-            self.kept = [r for r in self.kept if r.n not in new]
+        self.acked |= new
+        if not self.keep_acked:
+            # drop only the acknowledged prefix: what is kept stays one consecutive, chained
+            # run (so it can always be exported as a bundle)
+            drop = 0
+            while drop < len(self.kept) and self.kept[drop].n in self.acked:
+                self.acked.discard(self.kept[drop].n)
+                drop += 1
+            del self.kept[:drop]
         return len(new)
 
     def acknowledge_upto(self, upto: int) -> int:
