@@ -19,7 +19,7 @@ import pyotp
 from sqlalchemy import select
 
 from sealhub.api.introspect import api_routes
-from sealhub.devices.protocol import messages as m
+from sealhub.devices.protocol import messages as msgs
 from sealhub.devices.protocol.bundle import export
 from sealhub.devices.protocol.journal import Journal
 from sealhub.devices.protocol.signing import Signer
@@ -277,7 +277,7 @@ async def _exercise_devices(admin: Api, world) -> None:
     await admin.delete(f"{path}/fingerprints/{fp['id']}", expect=200)
     await admin.post(f"{path}/offline-codes", json={"user_id": admin.user_id})
     journal = Journal(keep_acked=True)
-    journal.append(m.LockData(reason="manual"), 1_700_000_000_000)
+    journal.append(msgs.LockData(reason="manual"), 1_700_000_000_000)
     signer = Signer.from_seed_hex(out["credentials"]["ed25519_seed_hex"])
     bundle = export(
         journal.kept, device=out["device"]["serial"], signer=signer, now_ms=1, head=journal.head
