@@ -216,6 +216,7 @@ UPLOADS = {
     ("POST", "/api/v1/org/units/{unit_id}/logo"),
     ("POST", "/api/v1/seals/{seal_id}/image"),
     ("POST", "/api/v1/requests/{request_id}/photos"),
+    ("POST", "/api/v1/devices/{device_id}/bundles"),
 }
 
 

@@ -154,5 +154,16 @@ class UploadRefused(AppError):
 class BundleRejected(AppError):
     code = "device.bundle_rejected"
     status = 422
-    zh = "离线记录包被拒绝（第 {position} 项）：{reason}"
-    en = "Offline bundle rejected at entry {position}: {reason}"
+    zh = "离线记录包被拒绝（位置 {position}，第 {line} 行）：{reason}"
+    en = "Offline bundle rejected at {position} (line {line}): {reason}"
+    reasons: ClassVar[dict[str, tuple[str, str]]] = {
+        "malformed": ("格式错误", "malformed"),
+        "foreign": ("不是本设备的记录包", "not this device's bundle"),
+        "bad_signature": ("设备签名无效", "the device signature does not verify"),
+        "order": ("记录顺序错乱或缺号", "records out of order or missing"),
+        "chain": ("记录被篡改（哈希链断开）", "a record was changed (the hash chain breaks)"),
+        "truncated": ("记录包不完整", "the bundle is truncated"),
+        "extra": ("记录多于声明", "more records than declared"),
+        "too_large": ("记录包过大", "the bundle is too large"),
+        "conflict": ("与已入库的同号记录不同", "differs from the stored record of that number"),
+    }

@@ -126,6 +126,7 @@ class Ingest:
         self.down = DownSeq()
         self.stats = Stats()
         self._delta = Stats()
+        self.gapped: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self.idle = asyncio.Event()
         self.idle.set()
@@ -145,6 +146,13 @@ class Ingest:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+    def probe_gapped(self) -> int:
+        """Probe the devices whose journals showed a gap since the last call."""
+        serials, self.gapped = self.gapped, set()
+        for serial in serials:
+            self._send(serial, m.Probe())
+        return len(serials)
 
     def forget(self, serial: str) -> None:
         """Drop a device's cached state (its status or key changed)."""
@@ -395,6 +403,9 @@ class Ingest:
                 self._reject("chain_broken")
                 continue
             if link is Link.GAP:
+                # something before it was lost on the way: ask for a hello (the welcome
+                # makes the device resend whatever is still unacknowledged)
+                self.gapped.add(dev.serial)
                 self._delta.gaps.append((dev.serial, dev.chain.last_n + 1, rec.n - 1))
                 log.warning("journal gap", extra={"device": dev.serial, "n": rec.n})
             row = {

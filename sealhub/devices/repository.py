@@ -468,3 +468,14 @@ async def password_lines(session: AsyncSession, statuses: list[str]) -> list[tup
         .order_by(Device.serial)
     )
     return [(r[0], r[1]) for r in (await session.execute(stmt)).all()]
+
+
+async def entry_hashes(
+    session: AsyncSession, device_id: uuid.UUID, ns: list[int]
+) -> dict[int, str]:
+    if not ns:
+        return {}
+    stmt = select(DeviceEvent.seq, DeviceEvent.entry_hash).where(
+        DeviceEvent.device_id == device_id, DeviceEvent.seq.in_(ns)
+    )
+    return {int(r[0]): str(r[1]) for r in (await session.execute(stmt)).all()}

@@ -93,7 +93,7 @@ def start(d: Path) -> Mosquitto:
         pytest.skip("no mosquitto binary (apt-get install mosquitto)")
     os.environ["PATH"] = f"{Path(binary).parent}:{os.environ['PATH']}"
     port = free_port()
-    (d / "data").mkdir(exist_ok=True)
+    (d / "data").mkdir(parents=True, exist_ok=True)
     conf = documented("sealhub.conf")
     conf = conf.replace("listener 1883 0.0.0.0", f"listener {port} 127.0.0.1")
     conf = conf.replace("/etc/mosquitto/sealhub.passwd", str(d / "sealhub.passwd"))

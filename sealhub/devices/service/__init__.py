@@ -3,6 +3,7 @@
 One module per use-case cluster; callers keep `from sealhub.devices import service`.
 """
 
+from sealhub.devices.service.bundles import Imported, import_bundle, import_bundle_as_system
 from sealhub.devices.service.commands import (
     cancel_command,
     create_command,
@@ -36,6 +37,7 @@ from sealhub.devices.service.media import (
 )
 
 __all__ = [
+    "Imported",
     "application_codes",
     "bind",
     "bindings",
@@ -46,6 +48,8 @@ __all__ = [
     "device_events",
     "enrol_fingerprint",
     "get_device",
+    "import_bundle",
+    "import_bundle_as_system",
     "list_commands",
     "list_devices",
     "list_fingerprints",
