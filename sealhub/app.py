@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import importlib
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.runtime = runtime
         running: worker.Worker | None = None
         gateway: devices_gateway.Gateway | None = None
+        simulators: asyncio.Task[None] | None = None
         try:
             # the API enqueues jobs even when the worker runs elsewhere: boot either way
             await worker.boot(runtime)
@@ -88,6 +90,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 running = await worker.start(runtime)
             # the device channel: embedded broker (or the external one), ingest, commands
             gateway = await devices_gateway.start(runtime)
+            if gateway is not None:
+                # the demo's three simulated smart seals, when the demo seed wrote them
+                from sealhub.simulator.demo import start_demo_simulators
+
+                simulators = start_demo_simulators(settings)
         except BaseException:
             if running is not None:
                 await running.stop()
@@ -101,6 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if simulators is not None:
+                simulators.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await simulators
             if gateway is not None:
                 await gateway.stop()
             if running is not None:

@@ -19,6 +19,10 @@ import pyotp
 from sqlalchemy import select
 
 from sealhub.api.introspect import api_routes
+from sealhub.devices.protocol import messages as msgs
+from sealhub.devices.protocol.bundle import export
+from sealhub.devices.protocol.journal import Journal
+from sealhub.devices.protocol.signing import Signer
 from sealhub.platform import clock
 from sealhub.platform.audit import AuditEntry
 from tests.builders import (
@@ -47,6 +51,7 @@ NO_ENTRY = {
     ("POST", "/api/v1/esign/preview"): "renders a seal design's image; stores nothing",
     ("POST", "/api/v1/esign/willingness/sms"): "sends a code; writes no data (rate-limited)",
     ("POST", "/api/v1/esign/verify"): "public verification of an uploaded PDF; stores nothing",
+    ("PUT", "/api/v1/device-media/{token}"): "a device's upload, audited as the system for it",
     # a failed sign-in writes nothing by design (see tests/identity/test_signin.py); a
     # successful one is `auth.login`, checked below like any other write
 }
@@ -335,6 +340,16 @@ async def _exercise_devices(admin: Api, world) -> None:
     await admin.post(f"{path}/commands/{cmd['id']}/retry", expect=200)
     fp = await admin.post(f"{path}/fingerprints", json={"slot": 1, "user_id": admin.user_id})
     await admin.delete(f"{path}/fingerprints/{fp['id']}", expect=200)
+    await admin.post(f"{path}/offline-codes", json={"user_id": admin.user_id})
+    journal = Journal(keep_acked=True)
+    journal.append(msgs.LockData(reason="manual"), 1_700_000_000_000)
+    signer = Signer.from_seed_hex(out["credentials"]["ed25519_seed_hex"])
+    bundle = export(
+        journal.kept, device=out["device"]["serial"], signer=signer, now_ms=1, head=journal.head
+    )
+    await admin.call(
+        "POST", f"{path}/bundles", expect=200, files={"file": ("b.jsonl", bundle, "text/plain")}
+    )
     await admin.post(f"{path}/transfer", json={"unit_id": world.ids["unit_id"]}, expect=200)
     await admin.post(f"{path}/suspend", json={"reason": "x"}, expect=200)
     await admin.post(f"{path}/resume", json={"reason": "x"}, expect=200)

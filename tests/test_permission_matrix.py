@@ -62,6 +62,8 @@ def test_every_mutating_route_needs_a_member(app):
         "/api/v1/invitations/accept",
         # anyone may verify a sealed PDF (rate- and size-limited, parsed in the untrusted pool)
         "/api/v1/esign/verify",
+        # a device's upload: the one-time, short-lived URL is the credential
+        "/api/v1/device-media/{token}",
     }
     for rule in route_rules(app):
         if rule.method in ("POST", "PUT", "PATCH", "DELETE") and rule.path not in public_ok:

@@ -470,6 +470,9 @@ async def _bases(app: FastAPI, a: Api, wa: World) -> dict[str, Base]:
     async def transfer_device() -> tuple[Api, str, dict[str, Any]]:
         return a, f"/api/v1/devices/{await my_device()}/transfer", {"unit_id": ids["unit_id"]}
 
+    async def offline_code() -> tuple[Api, str, dict[str, Any]]:
+        return a, f"/api/v1/devices/{await my_device()}/offline-codes", {"user_id": a.user_id}
+
     async def fingerprint() -> tuple[Api, str, dict[str, Any]]:
         url = f"/api/v1/devices/{await my_device()}/fingerprints"
         return a, url, {"slot": 5, "user_id": a.user_id}
@@ -504,6 +507,7 @@ async def _bases(app: FastAPI, a: Api, wa: World) -> dict[str, Base]:
         "POST /api/v1/devices/{device_id}/bind": bind,
         "POST /api/v1/devices/{device_id}/transfer": transfer_device,
         "POST /api/v1/devices/{device_id}/fingerprints": fingerprint,
+        "POST /api/v1/devices/{device_id}/offline-codes": offline_code,
     }
 
 

@@ -157,6 +157,7 @@ async def build_world(app: FastAPI, admin: Api) -> World:
         "device_id": device["id"],
         "command_id": command["id"],
         "fingerprint_id": finger["id"],
+        "token": f"no-such-upload-{w.marker}",
     }
     w.readable = [
         f"/api/v1/org/units/{unit['id']}",
@@ -198,6 +199,7 @@ async def build_world(app: FastAPI, admin: Api) -> World:
         ("POST", "/api/v1/devices/{device_id}/bind"): {"seal_id": smart["id"]},
         ("POST", "/api/v1/devices/{device_id}/transfer"): {"unit_id": unit["id"]},
         ("POST", "/api/v1/devices/{device_id}/commands"): {"kind": "reboot", "params": {}},
+        ("POST", "/api/v1/devices/{device_id}/offline-codes"): {"user_id": keeper.user_id},
         ("POST", "/api/v1/devices/{device_id}/fingerprints"): {
             "slot": 4,
             "user_id": keeper.user_id,
@@ -217,6 +219,7 @@ UPLOADS = {
     ("POST", "/api/v1/seals/{seal_id}/image"),
     ("POST", "/api/v1/requests/{request_id}/photos"),
     ("POST", "/api/v1/esign/materials"),
+    ("POST", "/api/v1/devices/{device_id}/bundles"),
 }
 
 

@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, File, Query, Request, Response, UploadFile
 
-from sealhub.api.common import Page, api_router, idempotent
+from sealhub.api.common import Page, api_router, idempotent, read_upload
 from sealhub.api.deps import Db, PagingDep, Require, RuntimeDep
 from sealhub.devices import schemas
 from sealhub.devices import service as devices_service
@@ -307,7 +307,7 @@ async def photo(
     session: Db,
     runtime: RuntimeDep,
     actor: Reader,
-    sha256: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$")],
+    sha256: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None,
 ) -> Response:
     """A photo the device uploaded (stamped page, unlock), by its SHA-256."""
     content_type, data = await devices_service.photo(session, runtime, actor, device_id, sha256)
@@ -316,3 +316,17 @@ async def photo(
         media_type=content_type,
         headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )
+
+
+@router.post("/devices/{device_id}/bundles", response_model=schemas.ImportedOut)
+async def import_bundle(
+    device_id: uuid.UUID,
+    session: Db,
+    runtime: RuntimeDep,
+    actor: Controller,
+    file: Annotated[UploadFile, File()],
+) -> schemas.ImportedOut:
+    """Import an offline bundle (no-upload edition): verified in full, all or nothing."""
+    data = await read_upload(file, runtime.settings.max_upload_bytes)
+    done = await devices_service.import_bundle(session, actor, device_id, data)
+    return schemas.ImportedOut.model_validate(done)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.api.common import api_router
 from sealhub.api.deps import CurrentActor, RuntimeDep, bearer_or_cookie
+from sealhub.devices import service as devices_service
 from sealhub.identity import service as identity_service
 from sealhub.platform.actor import Actor
 from sealhub.platform.errors import NotFound, Unauthenticated
@@ -62,6 +63,18 @@ async def _seal_readable(session: AsyncSession, actor: Actor, payload: dict[str,
     return True
 
 
+async def _device_readable(session: AsyncSession, actor: Actor, payload: dict[str, Any]) -> bool:
+    """`device.read` and the device within the reader's data scope."""
+    device_id = _id(payload, "device_id")
+    if device_id is None or not actor.can("device.read"):
+        return False
+    try:
+        await devices_service.get_device(session, actor, device_id)
+    except NotFound:
+        return False
+    return True
+
+
 def _holding(permission: str) -> Check:
     async def check(session: AsyncSession, actor: Actor, payload: dict[str, Any]) -> bool:
         return actor.can(permission)
@@ -75,6 +88,8 @@ RULES: tuple[tuple[str, str | None, Check], ...] = (
     ("request.", "request_id", _request_readable),
     ("seal.", "seal_id", _seal_readable),
     ("member.join_requested", None, _holding("member.manage")),
+    ("device.", "device_id", _device_readable),
+    ("command.", "device_id", _device_readable),
     ("alert.", "alert_id", _holding("alert.read")),
 )
 

@@ -11,6 +11,7 @@ from pypdf import PdfWriter
 
 from sealhub.app import create_app
 from sealhub.cli.demo_esign import build_esign
+from sealhub.cli.demo_devices import seed_devices, seed_settings
 from sealhub.identity import service as identity
 from sealhub.inspection.samples.contracts import Contract
 from sealhub.inspection.samples.demo import contract as demo_contract
@@ -84,7 +85,7 @@ async def seed(*, force: bool = False) -> tuple[bool, list[tuple[str, str, str]]
     if settings.log_level.upper() in ("DEBUG", "INFO"):
         # seeding makes a hundred requests: their access lines would bury the logins
         settings = settings.model_copy(update={"log_level": "WARNING"})
-    app = create_app(settings)
+    app = create_app(seed_settings(settings))
     async with app.router.lifespan_context(app):
         runtime: Runtime = app.state.runtime
         if not force and await _exists(runtime):
@@ -100,6 +101,8 @@ async def seed(*, force: bool = False) -> tuple[bool, list[tuple[str, str, str]]
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
         async with httpx.AsyncClient(transport=transport, base_url="http://demo") as http:
             await _build(http)
+            # three smart seals in devices, and the simulators' file
+            await seed_devices(await login(http, ADMIN_PHONE), settings.data_dir)
         # deliver the outbox now (the return completes an application) before shutdown
         while await relay_once(runtime):
             pass

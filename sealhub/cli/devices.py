@@ -1,4 +1,5 @@
-"""`sealhub devices ...`: smart-seal device tools (conformance kit; import-bundle later)."""
+"""`sealhub devices ...`: smart-seal device tools (conformance kit, offline bundles, the
+Mosquitto password lines)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,23 @@ def conformance(
     for line in report.lines():
         typer.echo(line)
     raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command("import-bundle")
+def import_bundle(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="the bundle (.jsonl)"),
+) -> None:
+    """Import a device's offline bundle (no-upload edition): all or nothing."""
+    from sealhub.cli.device_tools import import_bundle_file
+
+    code, message = asyncio.run(import_bundle_file(file.read_bytes()))
+    typer.echo(message, err=code != 0)
+    raise typer.Exit(code)
+
+
+@app.command("mosquitto-passwd")
+def mosquitto_passwd() -> None:
+    """Print Mosquitto password-file lines of every device that may connect."""
+    from sealhub.cli.device_tools import mosquitto_lines
+
+    typer.echo(asyncio.run(mosquitto_lines()), nl=False)

@@ -190,8 +190,10 @@ class Link:
     """A paho client on its own network thread, handing messages to the asyncio loop.
 
     Uplinks are acknowledged to the broker (`ack`) only after the batch that holds them
-    has committed (manual acks, persistent session): a platform that dies mid-batch gets
-    them again from the broker."""
+    has committed (manual acks). The session is clean: a persistent one would stay a member
+    of the shared group after this process is gone and the broker would keep handing it
+    every n-th message; what a dead process never stored, the devices resend from their
+    journals after the next welcome (a new process probes every device marked online)."""
 
     def __init__(
         self,
@@ -211,7 +213,7 @@ class Link:
         self._client = paho.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
-            clean_session=False,
+            clean_session=True,
             protocol=paho.MQTTv311,
             manual_ack=True,
         )
@@ -223,6 +225,7 @@ class Link:
         self._client.on_connect = self._connected
         self._client.on_disconnect = self._disconnected
         self._client.on_message = self._message
+        self._client.on_subscribe = self._subscribed
         self._client.on_socket_open = self._nodelay
 
     @staticmethod
@@ -236,6 +239,9 @@ class Link:
             log.warning("MQTT connection refused", extra={"reason": str(reason)})
             return
         client.subscribe(self.subscription, qos=1)
+
+    def _subscribed(self, client: Any, userdata: Any, mid: Any, codes: Any, props: Any) -> None:
+        # ready once the broker confirmed the subscription: earlier uplinks find nobody
         self._loop.call_soon_threadsafe(self.connected.set)
 
     def _disconnected(

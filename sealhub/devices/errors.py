@@ -29,7 +29,7 @@ class FingerprintNotFound(NotFound):
 
 
 class MediaNotFound(NotFound):
-    code = "device.media_not_found"
+    code = "device.no_such_photo"
     status = 404
     zh = "该设备没有这张照片"
     en = "No such photo from this device"
@@ -117,7 +117,7 @@ class BadCommand(AppError):
     en = "Invalid command: {reason}"
     reasons: ClassVar[dict[str, tuple[str, str]]] = {
         "kind": ("不支持的指令类型 {kind}", "unknown command kind {kind}"),
-        "params": ("参数不符合协议：{detail}", "parameters do not fit the protocol: {detail}"),
+        "params": ("参数不符合协议：{problem}", "parameters do not fit the protocol: {problem}"),
         "slot": ("指纹槽位应为 0–99", "fingerprint slots are 0-99"),
         "slot_taken": ("槽位 {slot} 已被占用", "slot {slot} is taken"),
         "not_member": ("指纹须绑定本组织的成员", "a fingerprint belongs to a member"),
@@ -129,6 +129,13 @@ class UnitNotFound(AppError):
     status = 422
     zh = "所属部门不存在"
     en = "The owning organisation unit does not exist"
+
+
+class NotMember(AppError):
+    code = "device.not_member"
+    status = 422
+    zh = "只能为本组织的在职成员签发开锁码"
+    en = "Unlock codes are issued for active members of the organisation only"
 
 
 class UploadRefused(AppError):
@@ -147,5 +154,16 @@ class UploadRefused(AppError):
 class BundleRejected(AppError):
     code = "device.bundle_rejected"
     status = 422
-    zh = "离线记录包被拒绝（第 {position} 项）：{reason}"
-    en = "Offline bundle rejected at entry {position}: {reason}"
+    zh = "离线记录包被拒绝（位置 {position}，第 {line} 行）：{reason}"
+    en = "Offline bundle rejected at {position} (line {line}): {reason}"
+    reasons: ClassVar[dict[str, tuple[str, str]]] = {
+        "malformed": ("格式错误", "malformed"),
+        "foreign": ("不是本设备的记录包", "not this device's bundle"),
+        "bad_signature": ("设备签名无效", "the device signature does not verify"),
+        "order": ("记录顺序错乱或缺号", "records out of order or missing"),
+        "chain": ("记录被篡改（哈希链断开）", "a record was changed (the hash chain breaks)"),
+        "truncated": ("记录包不完整", "the bundle is truncated"),
+        "extra": ("记录多于声明", "more records than declared"),
+        "too_large": ("记录包过大", "the bundle is too large"),
+        "conflict": ("与已入库的同号记录不同", "differs from the stored record of that number"),
+    }

@@ -177,6 +177,7 @@ class Gateway:
         s = self.runtime.settings
         now = clock.now()
         await self.ingest.refresh()
+        self.ingest.probe_gapped()
         async with self.runtime.transaction() as session:
             silent = await repository.stale_online(
                 session, now - timedelta(seconds=s.device_heartbeat_timeout_seconds), 500

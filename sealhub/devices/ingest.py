@@ -126,6 +126,7 @@ class Ingest:
         self.down = DownSeq()
         self.stats = Stats()
         self._delta = Stats()
+        self.gapped: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self.idle = asyncio.Event()
         self.idle.set()
@@ -145,6 +146,13 @@ class Ingest:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+    def probe_gapped(self) -> int:
+        """Probe the devices whose journals showed a gap since the last call."""
+        serials, self.gapped = self.gapped, set()
+        for serial in serials:
+            self._send(serial, m.Probe())
+        return len(serials)
 
     def forget(self, serial: str) -> None:
         """Drop a device's cached state (its status or key changed)."""
@@ -395,6 +403,9 @@ class Ingest:
                 self._reject("chain_broken")
                 continue
             if link is Link.GAP:
+                # something before it was lost on the way: ask for a hello (the welcome
+                # makes the device resend whatever is still unacknowledged)
+                self.gapped.add(dev.serial)
                 self._delta.gaps.append((dev.serial, dev.chain.last_n + 1, rec.n - 1))
                 log.warning("journal gap", extra={"device": dev.serial, "n": rec.n})
             row = {
@@ -489,7 +500,7 @@ class Ingest:
                     method="PUT",
                     headers={"Content-Type": body.content_type},
                     expires=int(expires.timestamp() * 1000),
-                    reason=None,
+                    reason=_GRANTED,
                 )
                 b.replies.append((dev.serial, "upload_grant", grant))
             elif isinstance(body, m.Record):
@@ -533,6 +544,10 @@ class Ingest:
             await channel.alarm(
                 session, dev, code=data.code, seq=rec.n, at=_at(rec.at), detail=data.detail
             )
+
+
+# the protocol's "why no URL" field, empty on a grant (a name: `reason=` takes error codes)
+_GRANTED: str | None = None
 
 
 def _serial_of(topic: str) -> str:

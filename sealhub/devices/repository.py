@@ -458,3 +458,24 @@ async def revocations_for_request(
         DeviceCommand.kind == "revoke",
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def password_lines(session: AsyncSession, statuses: list[str]) -> list[tuple[str, str]]:
+    """(serial, password hash) of every device in these statuses, all organisations."""
+    stmt = (
+        select(Device.serial, Device.mqtt_password_hash)
+        .where(Device.status.in_(statuses))
+        .order_by(Device.serial)
+    )
+    return [(r[0], r[1]) for r in (await session.execute(stmt)).all()]
+
+
+async def entry_hashes(
+    session: AsyncSession, device_id: uuid.UUID, ns: list[int]
+) -> dict[int, str]:
+    if not ns:
+        return {}
+    stmt = select(DeviceEvent.seq, DeviceEvent.entry_hash).where(
+        DeviceEvent.device_id == device_id, DeviceEvent.seq.in_(ns)
+    )
+    return {int(r[0]): str(r[1]) for r in (await session.execute(stmt)).all()}

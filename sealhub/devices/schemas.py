@@ -223,3 +223,14 @@ class OfflineCodeOut(BaseModel):
 def enum_labels() -> dict[str, list[dict[str, Any]]]:
     """Device statuses and command states with zh/en labels and tag colours."""
     return {"device_status": DEVICE_STATUS.labels(), "command_state": COMMAND_STATE.labels()}
+
+
+class ImportedOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    device_id: uuid.UUID
+    records: int
+    stored: int
+    already: int
+    first: int
+    last: int

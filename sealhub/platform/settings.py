@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     device_ingest_batch_ms: int = Field(
         20, description="ingest: longest wait to fill a batch before writing it (<= 50)"
     )
+    demo_simulators: bool = Field(
+        True, description="run the demo's simulated smart seals in the server (after the seed)"
+    )
     device_telemetry_raw_hours: int = Field(
         24, description="heartbeats older than this are thinned out to one in ten"
     )

@@ -36,6 +36,7 @@ class Keys:
     password: str
     seed_hex: str
     platform_public_hex: str
+    secret_hex: str = ""
 
     @classmethod
     def from_provisioned(cls, out: dict[str, Any]) -> Keys:
@@ -45,6 +46,7 @@ class Keys:
             c["mqtt_password"],
             c["ed25519_seed_hex"],
             c["platform_public_key_hex"],
+            c["device_secret_hex"],
         )
 
 
@@ -75,6 +77,7 @@ class TestDevice:
     inbox: asyncio.Queue[tuple[str, bytes]] = field(default_factory=asyncio.Queue)
     grants: dict[str, asyncio.Future[m.UploadGrant]] = field(default_factory=dict)
     rejected_downlinks: int = 0
+    reconnects: int = 0
 
     def __post_init__(self) -> None:
         self.signer = Signer.from_seed_hex(self.keys.seed_hex)
@@ -103,6 +106,21 @@ class TestDevice:
         if not reason.is_failure:
             client.subscribe(topics.device_down_filter(self.keys.serial), qos=1)
             self.loop.call_soon_threadsafe(self.connected.set)
+            if self._task is not None:  # a reconnect: say hello again (§6.1), then resend
+                self.loop.call_soon_threadsafe(self._rehello)
+
+    def _rehello(self) -> None:
+        self.reconnects += 1
+        self.send(
+            m.Hello(
+                versions=(1,),
+                capabilities=("application", "camera", "otc"),
+                firmware="1.0.0",
+                model="test-seal",
+                journal_next=self.journal.next_n,
+                journal_head=self.journal.head,
+            )
+        )
 
     def _on_subscribe(self, client: Any, u: Any, mid: Any, codes: Any, p: Any) -> None:
         values = [getattr(c, "value", c) for c in codes]
@@ -112,11 +130,12 @@ class TestDevice:
     def _on_message(self, client: Any, u: Any, msg: Any) -> None:
         self.loop.call_soon_threadsafe(self.inbox.put_nowait, (msg.topic, bytes(msg.payload)))
 
-    async def connect(self, *, hello: bool = True, wait_s: float = 10) -> None:
+    async def connect(self, *, hello: bool = True, serve: bool = True, wait_s: float = 10) -> None:
+        """Connect; `serve=False` leaves downlinks in `inbox` untouched (raw tests)."""
         self.client.connect(self.host, self.port, keepalive=30)
         self.client.loop_start()
         await asyncio.wait_for(self.connected.wait(), wait_s)
-        if self._task is None:
+        if self._task is None and serve:
             self._task = asyncio.create_task(self._serve())
         if hello:
             await self.hello()
@@ -218,7 +237,7 @@ class TestDevice:
                     self.send(rec)
                 self.welcomed.set()
             elif isinstance(body, m.Probe):
-                await self.hello()
+                self._rehello()
             elif isinstance(body, m.RecordAck):
                 self.journal.acknowledge(body.ns)
             elif isinstance(body, m.UploadGrant):

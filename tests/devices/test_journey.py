@@ -9,6 +9,8 @@ import hashlib
 import httpx
 import pytest
 
+from sealhub.devices import service as devices_service
+from tests.devices import mosquitto
 from tests.devices.platform import (
     approved_request,
     connect,
@@ -27,10 +29,12 @@ async def embedded(db_url, tmp_path):
         yield app
 
 
-async def journey(app) -> None:
+async def journey(app, sync=None) -> None:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as client:
         s = await scene(client, app)
+        if sync is not None:  # an external broker learns the new device's password
+            await sync(app)
         device = await connect(app, s.keys)
         try:
             path = f"/api/v1/devices/{s.device['id']}"
@@ -85,3 +89,22 @@ async def _twin_battery(s, path, value) -> bool:
 
 async def test_journey_on_the_embedded_broker(embedded):
     await journey(embedded)
+
+
+async def test_journey_on_mosquitto(db_url, tmp_path):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the broker's part does not depend on the database (embedded runs on all)")
+    broker = mosquitto.start(tmp_path / "mq")
+
+    async def sync(app) -> None:
+        async with app.state.runtime.db.read_sessions() as session:
+            broker.add_devices(await devices_service.mosquitto_passwords(session))
+
+    try:
+        async with device_app(
+            db_url, tmp_path / "data", mqtt_url=broker.platform_url, mqtt_port=0
+        ) as app:
+            assert gateway(app).broker is None  # no embedded broker: the external one
+            await journey(app, sync)
+    finally:
+        broker.stop()

@@ -47,6 +47,8 @@ def server_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str
         "SEALHUB_ARGON2_TIME_COST": "1",
         "SEALHUB_ARGON2_MEMORY_KIB": "1024",
         "SEALHUB_LOG_LEVEL": "WARNING",
+        # no device broker: several servers (and other suites) would race for its port
+        "SEALHUB_MQTT_PORT": "0",
         **extra,
     }
 

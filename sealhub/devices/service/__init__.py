@@ -3,6 +3,7 @@
 One module per use-case cluster; callers keep `from sealhub.devices import service`.
 """
 
+from sealhub.devices.service.bundles import Imported, import_bundle, import_bundle_as_system
 from sealhub.devices.service.commands import (
     cancel_command,
     create_command,
@@ -19,6 +20,7 @@ from sealhub.devices.service.fleet import (
     device_events,
     get_device,
     list_devices,
+    mosquitto_passwords,
     provision,
     request_events,
     resume,
@@ -35,6 +37,7 @@ from sealhub.devices.service.media import (
 )
 
 __all__ = [
+    "Imported",
     "application_codes",
     "bind",
     "bindings",
@@ -45,9 +48,12 @@ __all__ = [
     "device_events",
     "enrol_fingerprint",
     "get_device",
+    "import_bundle",
+    "import_bundle_as_system",
     "list_commands",
     "list_devices",
     "list_fingerprints",
+    "mosquitto_passwords",
     "offline_code",
     "photo",
     "provision",

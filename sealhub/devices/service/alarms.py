@@ -3,14 +3,12 @@ device, repeats counted there)."""
 
 from __future__ import annotations
 
-import importlib
-import logging
 import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-log = logging.getLogger("sealhub.devices")
+from sealhub.notify import alerts
 
 # alarm kinds of the protocol -> (alert kind, zh, en, severity)
 KINDS: dict[str, tuple[str, str, str]] = {
@@ -31,23 +29,8 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "device.press_refused": ("设备拒绝了一次盖章", "The device refused a press", "warning"),
 }
 
-_ALERTS: Any = None
-_TRIED = False
-
-
-def _alerts() -> Any:
-    """The notify context's alerts module, once it is part of the build (else None)."""
-    global _ALERTS, _TRIED
-    if not _TRIED:
-        _TRIED = True
-        try:
-            _ALERTS = importlib.import_module("sealhub.notify.alerts")
-        except ModuleNotFoundError:
-            _ALERTS = None
-        if _ALERTS is not None:
-            for kind, (zh, en, severity) in KINDS.items():
-                _ALERTS.declare_kind(kind, zh, en, severity=severity)
-    return _ALERTS
+for _kind, (_zh, _en, _severity) in KINDS.items():
+    alerts.declare_kind(_kind, _zh, _en, severity=_severity)
 
 
 async def raise_alert(
@@ -56,13 +39,8 @@ async def raise_alert(
     kind: str,
     device_id: uuid.UUID,
     details: dict[str, Any],
-) -> bool:
-    """Open (or count again) the alert of this condition on this device; False when the
-    alerts context is not there."""
-    alerts = _alerts()
-    if alerts is None:
-        log.warning("alert not raised: no alerts context", extra={"kind": kind})
-        return False
+) -> None:
+    """Open (or count again) the alert of this condition on this device."""
     await alerts.raise_alert(
         session,
         org_id=org_id,
@@ -72,4 +50,3 @@ async def raise_alert(
         details=details,
         request_id=None,
     )
-    return True

@@ -100,6 +100,9 @@ async def create_command(
     if kind not in policy.MANUAL_KINDS:
         raise BadCommand(reason="kind", kind=str(kind))
     device = await DeviceRepository(session, actor).get_for_update(device_id)
+    if kind == CommandKind.TIME_SYNC and "time" not in params:
+        # the platform's clock, as the protocol's time sync carries it
+        params = {**params, "time": int(clock.now().timestamp() * 1000)}
     _check_params(kind, params)
     cmd = await issue(session, actor, device, kind, params, timeout_seconds=timeout_seconds)
     return CommandOut.model_validate(cmd)
@@ -109,7 +112,7 @@ def _check_params(kind: CommandKind, params: dict[str, Any]) -> None:
     """The protocol's own schema for the command's parameters."""
     problem = wire.command_params_problem(str(kind), params)
     if problem:
-        raise BadCommand(reason="params", detail=problem)
+        raise BadCommand(reason="params", problem=problem)
 
 
 async def list_commands(

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sealhub.devices import credentials, policy
+from sealhub.devices import credentials, policy, repository
 from sealhub.devices.errors import (
     BadClaimCode,
     BadPublicKey,
@@ -411,3 +411,10 @@ async def request_events(
         limit=paging.page_size,
     )
     return [DeviceEventOut.model_validate(r) for r in rows], total
+
+
+async def mosquitto_passwords(session: AsyncSession) -> str:
+    """Lines for Mosquitto's password file: every device that may connect (operator's CLI)."""
+    statuses = [str(s) for s in policy.CONNECTABLE]
+    lines = await repository.password_lines(session, statuses)
+    return "".join(f"{serial}:{hashed}\n" for serial, hashed in lines)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.devices import keys, repository
-from sealhub.devices.errors import MediaNotFound, UploadNotFound, UploadRefused
+from sealhub.devices.errors import MediaNotFound, NotMember, UploadNotFound, UploadRefused
 from sealhub.devices.protocol import otc
 from sealhub.devices.repository import DeviceRepository
 from sealhub.devices.schemas import ApplicationCodeOut, OfflineCodeOut
@@ -107,7 +107,7 @@ async def offline_code(
     device = await DeviceRepository(session, actor).get(device_id)
     info = (await identity_service.members_info(session, actor.org_id, [user_id])).get(user_id)
     if info is None or info.status != "active":
-        raise Forbidden()
+        raise NotMember()
     secret = open_secret(envelope_holder.envelope, device)
     now = clock.now()
     now_ms = int(now.timestamp() * 1000)
@@ -134,12 +134,12 @@ async def photo(
     runtime: StorageRuntime,
     actor: Actor,
     device_id: uuid.UUID,
-    sha256: str,
+    sha256: str | None,
 ) -> tuple[str, bytes]:
     """A photo a device uploaded, by its SHA-256 (content type, bytes)."""
     await DeviceRepository(session, actor).get(device_id)
-    found = await repository.uploaded_objects(session, device_id, [sha256])
-    if sha256 not in found:
+    found = await repository.uploaded_objects(session, device_id, [sha256] if sha256 else [])
+    if sha256 is None or sha256 not in found:
         raise MediaNotFound()
     obj, data = await storage_service.get(session, runtime, actor, found[sha256])
     return obj.content_type, data

@@ -1,4 +1,4 @@
-import { del, get, post, type ListQuery, type Page } from './http'
+import { del, get, post, upload, type ListQuery, type Page } from './http'
 import type { ID } from './types'
 
 /** The last state a device reported (its heartbeat), as the platform keeps it. */
@@ -152,6 +152,18 @@ export const deviceFingerprints = (id: ID) => get<Fingerprint[]>(`/devices/${id}
 export const enrolFingerprint = (id: ID, slot: number, userId: ID) => post<Fingerprint>(`/devices/${id}/fingerprints`, { slot, user_id: userId })
 export const deleteFingerprint = (id: ID, fpId: ID) => del<Command>(`/devices/${id}/fingerprints/${fpId}`)
 
+export interface Imported {
+  device_id: ID
+  records: number
+  stored: number
+  already: number
+  first: number
+  last: number
+}
+
+/** Import an offline bundle (no-upload edition): verified in full, all or nothing. */
+export const importBundle = (id: ID, file: File) => upload<Imported>(`/devices/${id}/bundles`, file)
+
 /** Live event names about devices and their commands (the console's event stream). */
 export const DEVICE_EVENTS = [
   'device.connected',
@@ -170,5 +182,5 @@ export function photosOf(e: DeviceEvent): string[] {
   return [...list, ...one].map((p) => (typeof p === 'string' ? p : String((p as { sha256?: string }).sha256 ?? ''))).filter(Boolean)
 }
 
-/** Where the console fetches a device medium (photo or video) by its SHA-256. */
-export const mediaUrl = (deviceId: ID, sha256: string) => `/api/v1/devices/${deviceId}/media/${sha256}`
+/** Where the console fetches a photo a device uploaded (stamped page, unlock), by its SHA-256. */
+export const mediaUrl = (deviceId: ID, sha256: string) => `/api/v1/devices/${deviceId}/photo?sha256=${sha256}`

@@ -110,6 +110,8 @@ const zh = {
   lockSummary: '原因：{reason}',
   application: '查看申请',
   left: '剩余 {n} 次',
+  importBundle: '导入离线记录包',
+  imported: '已导入 {records} 条记录：新存 {stored} 条，已有 {already} 条',
 }
 const en: typeof zh = {
   menu: 'Smart seals',
@@ -218,6 +220,8 @@ const en: typeof zh = {
   lockSummary: 'reason: {reason}',
   application: 'Application',
   left: '{n} left',
+  importBundle: 'Import offline bundle',
+  imported: 'Imported {records} records: {stored} new, {already} already stored',
 }
 
 export default defineModule({
