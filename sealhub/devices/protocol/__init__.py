@@ -1,0 +1,1 @@
+"""The device protocol: pure code shared by the platform and the simulator."""
