@@ -1,2 +1,0 @@
-"""Smart-seal devices (the devices context lands with its own issue; only the pure
-protocol channel is here so far)."""

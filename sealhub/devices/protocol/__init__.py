@@ -1,1 +1,0 @@
-"""The device protocol: pure code shared by the platform and the simulator."""
