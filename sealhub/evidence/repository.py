@@ -71,6 +71,8 @@ async def lock_tree(session: AsyncSession, org_id: uuid.UUID, at: datetime) -> A
     conn = await session.connection()
     result = await conn.execute(_LOCK, {"o": org_id, "at": at})
     if not result.rowcount:
+        # the tree's first integration: a writer racing us to create the row makes this
+        # INSERT fail, and the integrator retries the tree on its next pass
         await conn.execute(
             insert(T).values(org_id=org_id, size=0, root=b"\0" * 32, signed_size=0, locked_at=at)
         )
