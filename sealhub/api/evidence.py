@@ -60,7 +60,7 @@ async def inclusion_proof(
     tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> schemas.InclusionProof | None:
     """The inclusion proof of a record (an audit entry's or event's id) in a signed tree head
-    (the latest unless `tree_size`); without `record_id`, the newest signed record's."""
+    (the latest unless `tree_size`); null without `record_id`."""
     return await evidence.inclusion_proof(session, actor, record_id, tree_size=tree_size)
 
 

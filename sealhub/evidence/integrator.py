@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sealhub.evidence import merkle, repository, signing, witnesses
@@ -90,8 +91,14 @@ async def integrate_all(runtime: Runtime, *, force_sign: bool = False) -> list[I
     done: list[Integrated] = []
     for org_id in orgs:
         while True:
-            async with runtime.transaction() as session:
-                result = await integrate(session, runtime.envelope, org_id, force_sign=force_sign)
+            try:
+                async with runtime.transaction() as session:
+                    result = await integrate(
+                        session, runtime.envelope, org_id, force_sign=force_sign
+                    )
+            except IntegrityError:  # another writer created this tree's row first: next pass
+                log.info("evidence tree created concurrently", extra={"org": str(org_id)})
+                break
             done.append(result)
             if result.signed:
                 await witnesses.push_all(runtime, org_id)

@@ -47,7 +47,7 @@ class EvidenceEntry(IdMixin, Base):
     source_id: Mapped[str] = mapped_column(String(64), index=True)
     subject: Mapped[str | None] = mapped_column(String(64), default=None)
     data: Mapped[str] = mapped_column(Text)
-    leaf: Mapped[bytes] = mapped_column(LargeBinary(32))
+    leaf: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
@@ -57,7 +57,7 @@ class EvidenceNode(Base):
     org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class EvidenceTree(Base):
@@ -67,7 +67,7 @@ class EvidenceTree(Base):
 
     org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
-    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    root: Mapped[bytes] = mapped_column(LargeBinary)
     signed_size: Mapped[int] = mapped_column(BigInteger, default=0)
     signed_at: Mapped[datetime | None] = mapped_column(default=None)
     locked_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -81,7 +81,7 @@ class EvidenceHead(IdMixin, Base):
 
     org_id: Mapped[uuid.UUID]
     size: Mapped[int] = mapped_column(BigInteger)
-    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    root: Mapped[bytes] = mapped_column(LargeBinary)
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
@@ -93,10 +93,10 @@ class EvidenceKey(IdMixin, Base):
 
     org_id: Mapped[uuid.UUID] = mapped_column(index=True)
     name: Mapped[str] = mapped_column(String(200))
-    ed25519: Mapped[bytes] = mapped_column(LargeBinary(32))
-    mldsa65: Mapped[bytes] = mapped_column(LargeBinary(1952))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary(256))
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary(128))
+    ed25519: Mapped[bytes] = mapped_column(LargeBinary)
+    mldsa65: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     retires_at: Mapped[datetime | None] = mapped_column(default=None)
 

@@ -71,6 +71,8 @@ async def lock_tree(session: AsyncSession, org_id: uuid.UUID, at: datetime) -> A
     conn = await session.connection()
     result = await conn.execute(_LOCK, {"o": org_id, "at": at})
     if not result.rowcount:
+        # the tree's first integration: a writer racing us to create the row makes this
+        # INSERT fail, and the integrator retries the tree on its next pass
         await conn.execute(
             insert(T).values(org_id=org_id, size=0, root=b"\0" * 32, signed_size=0, locked_at=at)
         )
@@ -123,6 +125,13 @@ async def assign(
     await conn.execute(update(T).where(T.c.org_id == org_id).values(size=size, root=root))
 
 
+_PG_NODES = (
+    "SELECT 0::smallint, e.seq, e.leaf FROM evidence_entries e"
+    " WHERE e.org_id = $1 AND e.seq = ANY($2::bigint[])"
+    " UNION ALL SELECT n.level, n.idx, n.hash"
+    " FROM unnest($3::smallint[], $4::bigint[]) AS w(level, idx)"
+    " JOIN evidence_nodes n ON n.org_id = $1 AND n.level = w.level AND n.idx = w.idx"
+)
 _NODES = union_all(
     select(
         literal(0, SmallInteger).label("level"), E.c.seq.label("idx"), E.c.leaf.label("hash")
@@ -143,6 +152,15 @@ async def nodes(
     seqs = sorted(ix for lv, ix in wanted if lv == 0) or [-1]
     pairs = sorted((lv, ix) for lv, ix in wanted if lv > 0) or [(-1, -1)]
     conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        # index lookups per wanted node (a row-value IN list makes PostgreSQL scan the tree)
+        levels = [lv for lv, _ in pairs]
+        idxs = [ix for _, ix in pairs]
+        result: Any = await conn.exec_driver_sql(_PG_NODES, (org_id, seqs, levels, idxs))
+        out: dict[Node, bytes] = {}
+        for row in result:
+            out[(row[0], row[1])] = bytes(row[2])
+        return out
     rows = await conn.execute(_NODES, {"o": org_id, "seqs": seqs, "pairs": pairs})
     return {(r.level, r.idx): bytes(r.hash) for r in rows}
 
@@ -191,24 +209,24 @@ async def stream_entries(
 async def stream_nodes(
     session: AsyncSession, org_id: uuid.UUID, batch: int = 50_000
 ) -> AsyncIterator[list[Any]]:
-    """Every stored subtree hash of a tree, by level then index, in batches."""
+    """Every stored subtree hash of a tree, by level then index, in batches (a range scan
+    of the primary key per level and batch)."""
     conn = await session.connection()
-    level, after = 0, -1
-    while True:
-        stmt = (
-            select(N.c.level, N.c.idx, N.c.hash)
-            .where(
-                N.c.org_id == org_id,
-                or_(N.c.level > level, and_(N.c.level == level, N.c.idx > after)),
+    top = await conn.scalar(select(func.max(N.c.level)).where(N.c.org_id == org_id))
+    for level in range(1, (top or 0) + 1):
+        after = -1
+        while True:
+            stmt = (
+                select(N.c.level, N.c.idx, N.c.hash)
+                .where(N.c.org_id == org_id, N.c.level == level, N.c.idx > after)
+                .order_by(N.c.idx)
+                .limit(batch)
             )
-            .order_by(N.c.level, N.c.idx)
-            .limit(batch)
-        )
-        rows = list(await conn.execute(stmt))
-        if not rows:
-            return
-        yield rows
-        level, after = rows[-1].level, rows[-1].idx
+            rows = list(await conn.execute(stmt))
+            if not rows:
+                break
+            yield rows
+            after = rows[-1].idx
 
 
 async def audit_rows(

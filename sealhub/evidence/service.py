@@ -122,21 +122,18 @@ async def inclusion_proof(
     *,
     tree_size: int | None = None,
 ) -> InclusionProof | None:
-    """Where a record (an audit entry or event id) sits in the log, and its proof; without
-    a record, the newest signed one's (None before the first head)."""
+    """Where a record (an audit entry or event id) sits in the log, and its proof (None when
+    no record is named)."""
+    if record_id is None:
+        return None
     head = await repository.latest_head(session, actor.org_id)
     if head is None:
-        if record_id is None:
-            return None
         raise NoTreeHead()
     size = tree_size if tree_size is not None else head.size
     tree = await repository.tree(session, actor.org_id)
     if tree is None or size > tree.size:
         raise BadTreeSizes(current=tree.size if tree else 0)
-    if record_id is None:
-        entry = await repository.entry_by_seq(session, actor.org_id, size - 1)
-    else:
-        entry = await repository.entry_by_source(session, actor.org_id, str(record_id))
+    entry = await repository.entry_by_source(session, actor.org_id, str(record_id))
     if entry is None:
         raise EntryNotFound()
     if entry.seq is None or entry.seq >= size:
