@@ -128,7 +128,8 @@ async def start(
     periodic_seconds: float = PERIODIC_SECONDS,
 ) -> Worker:
     """Boot (see `boot`), then run the outbox relay, the job consumer (a remote broker's
-    queue; the in-memory broker runs jobs where they are sent) and the periodic tasks."""
+    queue; the in-memory broker runs jobs where they are sent), the periodic tasks and the
+    contexts' long-running loops (`@jobs.loop`)."""
     await boot(runtime, packages)
     worker = Worker(runtime, asyncio.Event())
     if relay:
@@ -136,6 +137,9 @@ async def start(
     if periodic:
         worker.loops.append(
             asyncio.create_task(_periodic_loop(runtime, worker.stopping, periodic_seconds))
+        )
+        worker.loops.extend(
+            asyncio.create_task(fn(runtime, worker.stopping)) for fn in jobs.loops()
         )
     if consume:
         worker.consumer = jobs.start_consumer(runtime.broker)

@@ -1,12 +1,15 @@
 """The evidence log's background work: integrate and sign (`evidence.integrate`), audit the
-store (`evidence.audit`). `integrator.loop` is the sub-second path the worker should run;
-the periodic task below is the once-a-minute safety net."""
+store (`evidence.audit`). `integrator.loop` is the sub-second path the worker runs; the
+periodic task below is the once-a-minute safety net."""
 
 from __future__ import annotations
 
 from sealhub.evidence import integrator, repository, service
-from sealhub.platform.jobs import job, periodic
+from sealhub.platform.jobs import job, loop, periodic
 from sealhub.platform.runtime import Runtime
+
+
+loop(integrator.loop)
 
 
 @job("evidence.integrate")

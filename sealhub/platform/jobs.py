@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from taskiq import AsyncBroker, InMemoryBroker
@@ -27,8 +27,10 @@ log = logging.getLogger("sealhub.jobs")
 
 JobFn = Callable[..., Awaitable[Any]]
 PeriodicFn = Callable[[Runtime], Awaitable[None]]
+LoopFn = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
 _JOBS: dict[str, JobFn] = {}
 _PERIODIC: list[PeriodicFn] = []
+_LOOPS: list[LoopFn] = []
 
 
 def job(name: str) -> Callable[[JobFn], JobFn]:
@@ -46,6 +48,18 @@ def periodic(fn: PeriodicFn) -> PeriodicFn:
     if fn not in _PERIODIC:
         _PERIODIC.append(fn)
     return fn
+
+
+def loop(fn: LoopFn) -> LoopFn:
+    """Run `fn(runtime, stop)` for the worker's whole life (work that must not wait for the
+    once-a-minute periodic tick, e.g. signing evidence tree heads within a second)."""
+    if fn not in _LOOPS:
+        _LOOPS.append(fn)
+    return fn
+
+
+def loops() -> list[LoopFn]:
+    return list(_LOOPS)
 
 
 def registered() -> dict[str, JobFn]:
