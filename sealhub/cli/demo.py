@@ -10,8 +10,8 @@ import httpx
 from pypdf import PdfWriter
 
 from sealhub.app import create_app
-from sealhub.cli.demo_esign import build_esign
 from sealhub.cli.demo_devices import seed_devices, seed_settings
+from sealhub.cli.demo_esign import build_esign
 from sealhub.identity import service as identity
 from sealhub.inspection.samples.contracts import Contract
 from sealhub.inspection.samples.demo import contract as demo_contract

@@ -151,7 +151,6 @@ class UnitNotFound(AppError):
 
 # the library layer's codes (imaging, keys, pki, pdf) register on import, whichever of its
 # modules ran first: docs/api.md and the naming checks read them from this context
-from sealhub.esign import faults as faults  # noqa: E402
 
 # the national formats' library codes (SM2, GB/T 38540 seals, OFD), likewise
 from sealhub.esign.gm.errors import GmKeyInvalid as GmKeyInvalid  # noqa: E402

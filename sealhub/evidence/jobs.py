@@ -8,7 +8,6 @@ from sealhub.evidence import integrator, repository, service
 from sealhub.platform.jobs import job, loop, periodic
 from sealhub.platform.runtime import Runtime
 
-
 loop(integrator.loop)
 
 
