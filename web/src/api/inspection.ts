@@ -1,4 +1,4 @@
-import { get, put } from './http'
+import { API_BASE, get, put } from './http'
 import type { ID } from './types'
 
 export interface Difference {
@@ -32,11 +32,11 @@ export interface InspectionResult {
 }
 
 export const listInspection = (requestId: ID) =>
-  get<InspectionResult[]>(`/api/v1/requests/${requestId}/inspection`)
+  get<InspectionResult[]>(`/requests/${requestId}/inspection`)
 export const inspectionImageUrl = (requestId: ID, photoId: ID, side: 'photo' | 'original') =>
-  `/api/v1/requests/${requestId}/inspection/${photoId}/image?side=${side}`
+  `${API_BASE}/requests/${requestId}/inspection/${photoId}/image?side=${side}`
 export const inspectionReportPdfUrl = (requestId: ID) =>
-  `/api/v1/requests/${requestId}/inspection/report.pdf`
-export const getInspectionSettings = () => get<{ precision: string }>('/api/v1/inspection/settings')
+  `${API_BASE}/requests/${requestId}/inspection/report.pdf`
+export const getInspectionSettings = () => get<{ precision: string }>('/inspection/settings')
 export const setInspectionSettings = (precision: string) =>
-  put<{ precision: string }>('/api/v1/inspection/settings', { precision })
+  put<{ precision: string }>('/inspection/settings', { precision })
