@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, insert, select, true, update
+import orjson
+from sqlalchemy import JSON, ColumnElement, bindparam, delete, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from sealhub.devices.errors import CommandNotFound, DeviceNotFound
@@ -326,11 +327,16 @@ async def write_batch(
     seen: list[dict[str, Any]],
     journals: list[dict[str, Any]],
 ) -> None:
-    """One batch of the ingest path in the caller's transaction (each list executemany)."""
-    if events:
-        await conn.execute(INSERT_EVENTS, events)
-    if telemetry:
-        await conn.execute(INSERT_TELEMETRY, telemetry)
+    """One batch of the ingest path in the caller's transaction (each list executemany;
+    the append-only rows by COPY on PostgreSQL)."""
+    if conn.dialect.name == "postgresql" and (events or telemetry):
+        await _copy(conn, DeviceEvent.__table__, events)
+        await _copy(conn, DeviceTelemetry.__table__, telemetry)
+    else:
+        if events:
+            await conn.execute(INSERT_EVENTS, events)
+        if telemetry:
+            await conn.execute(INSERT_TELEMETRY, telemetry)
     if twins:
         await conn.execute(_TWIN, twins)
     if seen:
@@ -479,3 +485,27 @@ async def entry_hashes(
         DeviceEvent.device_id == device_id, DeviceEvent.seq.in_(ns)
     )
     return {int(r[0]): str(r[1]) for r in (await session.execute(stmt)).all()}
+
+
+async def _copy(conn: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """COPY rows into a table inside the connection's transaction (asyncpg)."""
+    if not rows:
+        return
+    columns = [c.name for c in table.columns]
+    json_cols = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    time_cols = {c.name for c in table.columns if c.name in ("at", "received_at")}
+
+    def value(name: str, v: Any) -> Any:
+        if v is None:
+            return None
+        if name in json_cols:
+            return orjson.dumps(v).decode()
+        if name in time_cols:
+            return v.astimezone(UTC).replace(tzinfo=None)
+        return v
+
+    records = [tuple(value(c, r.get(c)) for c in columns) for r in rows]
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(table.name, records=records, columns=columns)

@@ -109,6 +109,8 @@ async def _check_isolation(host: str, port: int, platform_password: str, a: Keys
 
 
 async def test_acl_on_the_embedded_broker(db_url, tmp_path):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the broker's ACL does not depend on the database")
     async with device_app(db_url, tmp_path) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://sealhub.test") as c:
