@@ -1,6 +1,6 @@
 """The whole journey against a real broker: application approved -> authorisation pushed
 -> the device unlocks -> three presses with photos -> the device locks itself -> the
-presses are counted on the application, three photos stored and verifiable by SHA-256."""
+application is completed with three photos stored and verifiable by SHA-256."""
 
 from __future__ import annotations
 
@@ -65,6 +65,7 @@ async def journey(app, sync=None) -> None:
 
             req = await s.employee.get(f"/api/v1/requests/{request_id}")
             assert req["items"][0]["presses_used"] == 3
+            assert req["status"] == "completed"  # the last press completed the application
             events = await s.keeper.get(f"/api/v1/requests/{request_id}/device-events")
             stamps = [e for e in events["items"] if e["kind"] == "stamp"]
             assert len(stamps) == 3

@@ -227,6 +227,9 @@ async def record_use(
             presses_used=item.presses_used,
         ),
     )
+    if source in (UseSource.DEVICE_PRESS, UseSource.E_SIGNATURE):
+        # the last press or signature of the last item completes the application
+        await _maybe_complete(session, actor, req, items)
     return UseOut(
         request_id=req.id,
         item_id=item.id,
@@ -426,19 +429,32 @@ async def _count_presses(
 async def _maybe_complete(
     session: AsyncSession, actor: Actor, req: StampRequest, items: list[RequestItem] | None = None
 ) -> None:
-    """In use, every physical seal handed out and back, and photographed: completed."""
+    """In use and every item done: each physical seal handed out, back and photographed, each
+    smart or electronic seal's approved presses used. Then the application is completed."""
     if req.status != RequestStatus.IN_USE:
         return
     repo = RequestRepository(session, actor)
     if items is None:
         items = await repo.items([req.id])
     physical = [i for i in items if i.seal_kind == SealKind.PHYSICAL]
-    if not physical or not all(i.handed_out for i in physical):
+    if any(i.presses_used < i.presses for i in items if i.seal_kind != SealKind.PHYSICAL):
         return
-    if await seals_service.open_custody_for_request(session, req.org_id, req.id):
-        return
-    if not await repo.has_photos(req.id):
-        return
+    if physical:
+        if not all(i.handed_out for i in physical):
+            return
+        if await seals_service.open_custody_for_request(session, req.org_id, req.id):
+            return
+        if not await repo.has_photos(req.id):
+            return
+        summary = audit.Summary(
+            f"用章申请“{req.name}”（{req.number}）印章已全部归还并上传照片，自动完成",
+            f"Application “{req.name}” ({req.number}) completed: seals returned, photos in",
+        )
+    else:
+        summary = audit.Summary(
+            f"用章申请“{req.name}”（{req.number}）批准的用印次数已全部用完，自动完成",
+            f"Application “{req.name}” ({req.number}) completed: every approved press used",
+        )
     _move(session, actor, req, policy.transition(req.status, Action.COMPLETE), "complete")
     req.finished_at = clock.now()
     await session.flush()
@@ -448,10 +464,7 @@ async def _maybe_complete(
         "request.complete",
         _TARGET,
         req.id,
-        summary=audit.Summary(
-            f"用章申请“{req.name}”（{req.number}）印章已全部归还并上传照片，自动完成",
-            f"Application “{req.name}” ({req.number}) completed: seals returned, photos in",
-        ),
+        summary=summary,
         after={"status": req.status},
         event=_facts(RequestCompleted, req, ended_early=False),
     )
