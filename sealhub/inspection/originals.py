@@ -11,6 +11,7 @@ import numpy as np
 from sealhub.inspection.compare import Char, chars_of_lines, significant_char
 from sealhub.inspection.ocr import OcrEngine
 from sealhub.inspection.photo import PAGE_H, PAGE_W, Image, decode
+from sealhub.platform.pdfium import LOCK as PDFIUM
 
 # a page whose text layer has fewer significant characters than this is treated as a scan
 MIN_TEXT_LAYER = 8
@@ -50,21 +51,30 @@ def _ocr_chars(engine: OcrEngine, image: Image) -> list[Char]:
 def read_pdf(data: bytes, engine: OcrEngine) -> list[OriginalPage]:
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(data)
+    rendered: list[tuple[Image, list[Char]]] = []
+    with PDFIUM:  # pages rendered and text read under the lock; OCR after it
+        doc = pdfium.PdfDocument(data)
+        try:
+            for n in range(len(doc)):
+                page = doc[n]
+                w, _ = page.get_size()
+                pil = page.render(scale=PAGE_W / w).to_pil().convert("RGB")
+                rendered.append(
+                    (
+                        np.asarray(
+                            cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR), dtype=np.uint8
+                        ),
+                        _text_layer(page),
+                    )
+                )
+        finally:
+            doc.close()
     pages = []
-    try:
-        for n in range(len(doc)):
-            page = doc[n]
-            w, _ = page.get_size()
-            pil = page.render(scale=PAGE_W / w).to_pil().convert("RGB")
-            image = np.asarray(cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR), dtype=np.uint8)
-            chars = _text_layer(page)
-            source = "text_layer"
-            if len(chars) < MIN_TEXT_LAYER:
-                chars, source = _ocr_chars(engine, image), "ocr"
-            pages.append(OriginalPage(n + 1, chars, image, source))
-    finally:
-        doc.close()
+    for n, (image, chars) in enumerate(rendered):
+        source = "text_layer"
+        if len(chars) < MIN_TEXT_LAYER:
+            chars, source = _ocr_chars(engine, image), "ocr"
+        pages.append(OriginalPage(n + 1, chars, image, source))
     return pages
 
 

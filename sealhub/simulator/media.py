@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, cast
 
 from PIL import Image, ImageDraw, ImageFont
 
+from sealhub.platform.pdfium import LOCK as PDFIUM
+
 if TYPE_CHECKING:
     from av.video.stream import VideoStream
 
@@ -36,15 +38,16 @@ def render_pdf_page(pdf: bytes, index: int, *, width: int = PHOTO_WIDTH) -> Imag
     """Page `index` (0-based, wrapped to the page count) of a PDF, rendered with PDFium."""
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        page = doc[index % len(doc)]
-        scale = width / page.get_width()
-        image: Image.Image = page.render(scale=scale).to_pil().convert("RGB")
-        page.close()
-        return image
-    finally:
-        doc.close()
+    with PDFIUM:
+        doc = pdfium.PdfDocument(pdf)
+        try:
+            page = doc[index % len(doc)]
+            scale = width / page.get_width()
+            image: Image.Image = page.render(scale=scale).to_pil().convert("RGB")
+            page.close()
+            return image
+        finally:
+            doc.close()
 
 
 def generated_page(title: str, index: int, *, width: int = PHOTO_WIDTH) -> Image.Image:
