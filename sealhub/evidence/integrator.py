@@ -119,7 +119,13 @@ async def sign_due(runtime: Runtime) -> None:
 
 
 async def loop(runtime: Runtime, stop: asyncio.Event, every: float = LOOP_SECONDS) -> None:
-    """Integrate and sign continuously (the worker runs this beside the outbox relay)."""
+    """Integrate and sign continuously (the worker runs this beside the outbox relay).
+
+    Not on SQLite: a write there every half second breaks other transactions' read-then-write
+    upgrades ("database is locked" at once, whatever the busy timeout); the once-a-minute
+    periodic task integrates instead."""
+    if runtime.db.engine.dialect.name == "sqlite":
+        return
     while not stop.is_set():
         try:
             await integrate_all(runtime)
