@@ -109,7 +109,7 @@ async def scene(client: httpx.AsyncClient, app: FastAPI) -> Scene:
     return Scene(admin, keeper, employee, seal_id, out["device"], Keys.from_provisioned(out))
 
 
-async def approved_request(s: Scene, presses: int) -> str:
+async def approved_request(s: Scene, presses: int, name: str = "签合同") -> str:
     doc = await s.employee.call(
         "POST",
         "/api/v1/documents",
@@ -120,7 +120,7 @@ async def approved_request(s: Scene, presses: int) -> str:
     req = await s.employee.post(
         "/api/v1/requests",
         json={
-            "name": "签合同",
+            "name": name,
             "valid_from": (now - timedelta(minutes=1)).isoformat(),
             "valid_until": (now + timedelta(days=1)).isoformat(),
             "document_ids": [doc.json()["id"]],

@@ -19,7 +19,6 @@ import uuid
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,13 +30,12 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from sealhub.devices.protocol import messages as m
-from sealhub.platform import clock
 from tests.builders import Api, add_member, login
 from tests.devices.device import Keys, TestDevice
 from tests.devices.helpers import root_unit, smart_seal
-from tests.devices.platform import uploader
+from tests.devices.platform import approved_request, uploader
 from tests.e2e.conftest import DESKTOP, Server, Watch, _skip_reason
-from tests.storage.samples import image, reportlab_pdf
+from tests.storage.samples import image
 from tests.support.server import free_port, server_env, wait_ready
 
 T = TypeVar("T")
@@ -187,29 +185,6 @@ async def _scene(fleet: Fleet) -> Scene:
     return Scene(http, admin, keeper, employee, seal_id, out["device"], Keys.from_provisioned(out))
 
 
-async def _approved(s: Scene, presses: int) -> str:
-    doc = await s.employee.call(
-        "POST",
-        "/api/v1/documents",
-        expect=201,
-        files={"file": ("contract.pdf", reportlab_pdf(2), "application/pdf")},
-    )
-    now = clock.now()
-    req = await s.employee.post(
-        "/api/v1/requests",
-        json={
-            "name": "签署采购合同",
-            "valid_from": (now - timedelta(minutes=1)).isoformat(),
-            "valid_until": (now + timedelta(days=1)).isoformat(),
-            "document_ids": [doc.json()["id"]],
-            "items": [{"seal_id": s.seal_id, "presses": presses}],
-            "submit": True,
-        },
-    )
-    await s.keeper.post(f"/api/v1/requests/{req['id']}/approve", json={}, expect=200)
-    return str(req["id"])
-
-
 async def _until(check: Any, timeout: float = 60) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not check():
@@ -270,7 +245,7 @@ def test_keeper_watches_a_smart_seal_live(fleet: Fleet, browser: Any, watch: Wat
     expect(detail).to_contain_text("已到现场检查外壳")
 
     # an approved application: the keeper has it open while the employee stamps
-    request_id = fleet.run(_approved(s, presses=2))
+    request_id = fleet.run(approved_request(s, presses=2, name="签署采购合同"))
     fleet.run(_until(lambda: bool(device.auths)))
     page.goto(f"{server.url}/requests/all?id={request_id}")
     drawer = page.locator(".el-drawer:visible")
